@@ -1,0 +1,7 @@
+import { Migrator } from "@effect/sql"
+import m0001 from "./0001_initial.js"
+
+/** Forward-only migrations, loaded statically so they work from source, tests and bundles. */
+export const migrations = Migrator.fromRecord({
+  "0001_initial": m0001
+})

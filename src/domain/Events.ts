@@ -1,0 +1,68 @@
+import type { DateTime } from "effect"
+import { Schema } from "effect"
+import { EventId, newId } from "./Ids.js"
+
+/**
+ * A domain event, as the services record it in the outbox inside the transaction that made the
+ * change. `type` is versioned (`task.moved.v1`) so consumers can evolve independently.
+ * Request context (actor, correlation, trace) is stamped on by the outbox adapter.
+ */
+export const EventType = Schema.Literal(
+  "project.created.v1",
+  "project.updated.v1",
+  "project.moved.v1",
+  "project.deleted.v1",
+  "member.added.v1",
+  "member.updated.v1",
+  "member.removed.v1",
+  "column.created.v1",
+  "column.updated.v1",
+  "column.deleted.v1",
+  "columns.reordered.v1",
+  "task.created.v1",
+  "task.updated.v1",
+  "task.moved.v1",
+  "task.deleted.v1",
+  "comment.added.v1",
+  "comment.deleted.v1",
+  "user.created.v1",
+  "apikey.created.v1",
+  "apikey.revoked.v1"
+)
+export type EventType = typeof EventType.Type
+
+export const AggregateType = Schema.Literal("project", "task", "user", "apikey")
+export type AggregateType = typeof AggregateType.Type
+
+export interface DomainEvent {
+  readonly id: EventId
+  readonly type: EventType
+  readonly aggregateType: AggregateType
+  readonly aggregateId: string
+  readonly aggregateVersion: number
+  readonly occurredAt: DateTime.Utc
+  readonly payload: Readonly<Record<string, unknown>>
+}
+
+/** The envelope as stored: the event plus the context of the request that caused it. */
+export interface OutboxEnvelope extends DomainEvent {
+  readonly actor: string | null
+  readonly correlationId: string | null
+  readonly causationId: string | null
+  readonly traceparent: string | null
+}
+
+export const makeEvent = (
+  type: EventType,
+  aggregate: { readonly type: AggregateType; readonly id: string; readonly version: number },
+  occurredAt: DateTime.Utc,
+  payload: Readonly<Record<string, unknown>>
+): DomainEvent => ({
+  id: newId(EventId),
+  type,
+  aggregateType: aggregate.type,
+  aggregateId: aggregate.id,
+  aggregateVersion: aggregate.version,
+  occurredAt,
+  payload
+})

@@ -1,0 +1,30 @@
+import { Schema } from "effect"
+
+/** Keyset pagination: the cursor is opaque to clients (base64url of the last id seen). */
+export const Limit = Schema.NumberFromString.pipe(Schema.int(), Schema.between(1, 200))
+export const DEFAULT_LIMIT = 50
+
+export interface PageRequest {
+  readonly limit: number
+  readonly after: string | null
+}
+
+export const Page = <A, I, R>(item: Schema.Schema<A, I, R>) =>
+  Schema.Struct({ items: Schema.Array(item), nextCursor: Schema.NullOr(Schema.String) })
+
+export interface Page<A> {
+  readonly items: ReadonlyArray<A>
+  readonly nextCursor: string | null
+}
+
+export const encodeCursor = (id: string): string => Buffer.from(id, "utf8").toString("base64url")
+export const decodeCursor = (cursor: string): string | null => {
+  const id = Buffer.from(cursor, "base64url").toString("utf8")
+  return /^[0-9a-f-]{36}$/.test(id) ? id : null
+}
+
+/** Build a page from `limit + 1` rows fetched in id order. */
+export const toPage = <A extends { readonly id: string }>(rows: ReadonlyArray<A>, limit: number): Page<A> => {
+  const items = rows.slice(0, limit)
+  return { items, nextCursor: rows.length > limit ? encodeCursor(items[items.length - 1]!.id) : null }
+}

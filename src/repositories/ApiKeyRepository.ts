@@ -1,0 +1,19 @@
+import { Context, type DateTime, type Effect, type Option } from "effect"
+import type { RepositoryError } from "../domain/Errors.js"
+import type { ApiKeyId, UserId } from "../domain/Ids.js"
+import type { ApiKey, StoredApiKey } from "../domain/Model.js"
+
+export class ApiKeyRepository extends Context.Tag("flowboard/ApiKeyRepository")<
+  ApiKeyRepository,
+  {
+    readonly insert: (stored: StoredApiKey) => Effect.Effect<void, RepositoryError>
+    /** The prefix is unique: it is how a presented key is found before its digest is compared. */
+    readonly findByPrefix: (prefix: string) => Effect.Effect<Option.Option<StoredApiKey>, RepositoryError>
+    readonly findById: (id: ApiKeyId) => Effect.Effect<Option.Option<ApiKey>, RepositoryError>
+    /** All keys of a user, in id order. */
+    readonly listByUser: (userId: UserId) => Effect.Effect<ReadonlyArray<ApiKey>, RepositoryError>
+    /** Sets `revokedAt` if not yet set; returns the key as it now is. */
+    readonly revoke: (id: ApiKeyId, at: DateTime.Utc) => Effect.Effect<Option.Option<ApiKey>, RepositoryError>
+    readonly touch: (id: ApiKeyId, at: DateTime.Utc) => Effect.Effect<void, RepositoryError>
+  }
+>() {}

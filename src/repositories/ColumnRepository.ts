@@ -1,0 +1,21 @@
+import { Context, type Effect, type Option } from "effect"
+import type { RepositoryError } from "../domain/Errors.js"
+import type { ColumnId, ProjectId } from "../domain/Ids.js"
+import type { Column } from "../domain/Model.js"
+
+export class ColumnRepository extends Context.Tag("flowboard/ColumnRepository")<
+  ColumnRepository,
+  {
+    readonly insert: (column: Column) => Effect.Effect<void, RepositoryError>
+    readonly findById: (id: ColumnId) => Effect.Effect<Option.Option<Column>, RepositoryError>
+    /**
+     * Takes a row lock on the column until the transaction ends (SELECT ... FOR UPDATE), so
+     * that WIP-limit checks and moves into the same column are serialised.
+     */
+    readonly lock: (id: ColumnId) => Effect.Effect<Option.Option<Column>, RepositoryError>
+    /** Columns of a project in (rank, id) order. */
+    readonly listByProject: (projectId: ProjectId) => Effect.Effect<ReadonlyArray<Column>, RepositoryError>
+    readonly update: (column: Column) => Effect.Effect<void, RepositoryError>
+    readonly delete: (id: ColumnId) => Effect.Effect<void, RepositoryError>
+  }
+>() {}

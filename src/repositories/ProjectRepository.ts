@@ -1,0 +1,50 @@
+import { Context, type Effect, type Option } from "effect"
+import type { RepositoryError } from "../domain/Errors.js"
+import type { ProjectId, UserId } from "../domain/Ids.js"
+import type { Member, Project, ProjectStatus } from "../domain/Model.js"
+import type { PageRequest } from "../domain/Page.js"
+
+export interface ProjectFilter {
+  /** Only projects this user is a member of. */
+  readonly memberId: UserId
+  readonly status: ProjectStatus | null
+  readonly search: string | null
+}
+
+export class ProjectRepository extends Context.Tag("flowboard/ProjectRepository")<
+  ProjectRepository,
+  {
+    /** `false` when the key is already taken. */
+    readonly insert: (project: Project) => Effect.Effect<boolean, RepositoryError>
+    readonly findById: (id: ProjectId) => Effect.Effect<Option.Option<Project>, RepositoryError>
+    /**
+     * Writes every field of `project` if the stored version is `expectedVersion`; the new row
+     * must carry `expectedVersion + 1`. Returns `false` on a version mismatch.
+     */
+    readonly update: (project: Project, expectedVersion: number) => Effect.Effect<boolean, RepositoryError>
+    /** Deletes the project and everything in it. */
+    readonly delete: (id: ProjectId) => Effect.Effect<void, RepositoryError>
+    /** Projects matching the filter in id order, `limit + 1` rows after the cursor id. */
+    readonly list: (filter: ProjectFilter, page: PageRequest) => Effect.Effect<ReadonlyArray<Project>, RepositoryError>
+    /**
+     * The rank of the neighbouring project within `status`, in (rank, id) order, skipping
+     * `exclude`: the next one after `anchor` ("after") or the previous one ("before"); with no
+     * anchor, the first ("after") or last ("before") of the status.
+     */
+    readonly neighbourRank: (
+      status: ProjectStatus,
+      anchor: { readonly rank: string; readonly id: ProjectId } | null,
+      direction: "after" | "before",
+      exclude: ProjectId | null
+    ) => Effect.Effect<Option.Option<string>, RepositoryError>
+    /** Atomically increments and returns the project's task counter (1, 2, ...). */
+    readonly nextTaskNumber: (id: ProjectId) => Effect.Effect<number, RepositoryError>
+
+    readonly addMember: (member: Member) => Effect.Effect<boolean, RepositoryError>
+    readonly updateMember: (member: Member) => Effect.Effect<void, RepositoryError>
+    readonly removeMember: (projectId: ProjectId, userId: UserId) => Effect.Effect<void, RepositoryError>
+    readonly findMember: (projectId: ProjectId, userId: UserId) => Effect.Effect<Option.Option<Member>, RepositoryError>
+    /** Members in the order they were added. */
+    readonly listMembers: (projectId: ProjectId) => Effect.Effect<ReadonlyArray<Member>, RepositoryError>
+  }
+>() {}

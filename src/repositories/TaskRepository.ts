@@ -1,0 +1,42 @@
+import { Context, type DateTime, type Effect, type Option } from "effect"
+import type { RepositoryError } from "../domain/Errors.js"
+import type { ColumnId, ProjectId, TaskId, UserId } from "../domain/Ids.js"
+import type { Priority, Task } from "../domain/Model.js"
+import type { PageRequest } from "../domain/Page.js"
+
+export interface TaskFilter {
+  readonly projectId: ProjectId
+  readonly columnId: ColumnId | null
+  readonly assigneeId: UserId | null
+  readonly label: string | null
+  readonly priority: Priority | null
+  readonly dueBefore: DateTime.Utc | null
+  readonly dueAfter: DateTime.Utc | null
+  /** Case-insensitive substring of title or description. */
+  readonly search: string | null
+}
+
+export class TaskRepository extends Context.Tag("flowboard/TaskRepository")<
+  TaskRepository,
+  {
+    readonly insert: (task: Task) => Effect.Effect<void, RepositoryError>
+    readonly findById: (id: TaskId) => Effect.Effect<Option.Option<Task>, RepositoryError>
+    /** As `ProjectRepository.update`: compare-and-set on `version`; `false` on mismatch. */
+    readonly update: (task: Task, expectedVersion: number) => Effect.Effect<boolean, RepositoryError>
+    readonly delete: (id: TaskId) => Effect.Effect<void, RepositoryError>
+    /** Matching tasks in id order, `limit + 1` rows after the cursor id. */
+    readonly list: (filter: TaskFilter, page: PageRequest) => Effect.Effect<ReadonlyArray<Task>, RepositoryError>
+    /** Every task of a project in (rank, id) order, for the board view. */
+    readonly listByProject: (projectId: ProjectId) => Effect.Effect<ReadonlyArray<Task>, RepositoryError>
+    readonly countInColumn: (columnId: ColumnId) => Effect.Effect<number, RepositoryError>
+    /** As `ProjectRepository.neighbourRank`, within a column. */
+    readonly neighbourRank: (
+      columnId: ColumnId,
+      anchor: { readonly rank: string; readonly id: TaskId } | null,
+      direction: "after" | "before",
+      exclude: TaskId | null
+    ) => Effect.Effect<Option.Option<string>, RepositoryError>
+    /** Clears the assignee of every task in the project assigned to `userId` (member removed). */
+    readonly unassignAll: (projectId: ProjectId, userId: UserId) => Effect.Effect<void, RepositoryError>
+  }
+>() {}
