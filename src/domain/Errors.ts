@@ -6,6 +6,12 @@ import { Schema } from "effect"
  * also carries `status` and `correlationId`, added by the error-shaping middleware so that the
  * services need not know about requests.
  */
+/** Filled in by the HTTP layer on the way out; never set by services. */
+const context = {
+  status: Schema.optional(Schema.Int),
+  correlationId: Schema.optional(Schema.String)
+}
+
 export class Issue extends Schema.Class<Issue>("Issue")({
   path: Schema.Array(Schema.Union(Schema.String, Schema.Number)),
   message: Schema.String
@@ -13,7 +19,7 @@ export class Issue extends Schema.Class<Issue>("Issue")({
 
 export class ValidationError extends Schema.TaggedError<ValidationError>()(
   "ValidationError",
-  { message: Schema.String, issues: Schema.Array(Issue) },
+  { ...context, message: Schema.String, issues: Schema.Array(Issue) },
   HttpApiSchema.annotations({ status: 400, description: "The request is malformed; `issues` names each wrong field" })
 ) {
   static field(field: string, message: string): ValidationError {
@@ -23,7 +29,7 @@ export class ValidationError extends Schema.TaggedError<ValidationError>()(
 
 export class NotFound extends Schema.TaggedError<NotFound>()(
   "NotFound",
-  { message: Schema.String, resource: Schema.String, id: Schema.String },
+  { ...context, message: Schema.String, resource: Schema.String, id: Schema.String },
   HttpApiSchema.annotations({ status: 404, description: "No such resource, or it is not visible to the caller" })
 ) {
   static of(resource: string, id: string): NotFound {
@@ -33,43 +39,43 @@ export class NotFound extends Schema.TaggedError<NotFound>()(
 
 export class Unauthorized extends Schema.TaggedError<Unauthorized>()(
   "Unauthorized",
-  { message: Schema.String },
+  { ...context, message: Schema.String },
   HttpApiSchema.annotations({ status: 401, description: "Missing, malformed, unknown, expired or revoked API key" })
 ) {}
 
 export class Forbidden extends Schema.TaggedError<Forbidden>()(
   "Forbidden",
-  { message: Schema.String },
+  { ...context, message: Schema.String },
   HttpApiSchema.annotations({ status: 403, description: "The key lacks the scope, or the member lacks the role" })
 ) {}
 
 export class VersionConflict extends Schema.TaggedError<VersionConflict>()(
   "VersionConflict",
-  { message: Schema.String, resource: Schema.String, id: Schema.String, expected: Schema.Number, actual: Schema.Number },
+  { ...context, message: Schema.String, resource: Schema.String, id: Schema.String, expected: Schema.Number, actual: Schema.Number },
   HttpApiSchema.annotations({ status: 409, description: "The `version` sent is stale: re-read and retry" })
 ) {}
 
 export class WipLimitExceeded extends Schema.TaggedError<WipLimitExceeded>()(
   "WipLimitExceeded",
-  { message: Schema.String, columnId: Schema.String, limit: Schema.Number },
+  { ...context, message: Schema.String, columnId: Schema.String, limit: Schema.Number },
   HttpApiSchema.annotations({ status: 409, description: "The target column is at its WIP limit" })
 ) {}
 
 export class Conflict extends Schema.TaggedError<Conflict>()(
   "Conflict",
-  { message: Schema.String },
+  { ...context, message: Schema.String },
   HttpApiSchema.annotations({ status: 409, description: "The request conflicts with the current state" })
 ) {}
 
 export class InternalError extends Schema.TaggedError<InternalError>()(
   "InternalError",
-  { message: Schema.String },
+  { ...context, message: Schema.String },
   HttpApiSchema.annotations({ status: 500, description: "An unexpected fault; quote the correlation id" })
 ) {}
 
 export class ServiceUnavailable extends Schema.TaggedError<ServiceUnavailable>()(
   "ServiceUnavailable",
-  { message: Schema.String },
+  { ...context, message: Schema.String },
   HttpApiSchema.annotations({ status: 503, description: "A dependency is unavailable; retry later" })
 ) {}
 

@@ -1,0 +1,28 @@
+import { HttpServer } from "@effect/platform"
+import { NodeHttpServer } from "@effect/platform-node"
+import { Effect, Layer } from "effect"
+import { createServer } from "node:http"
+import { HttpConfig, RuntimeMode } from "../src/config/AppConfig.js"
+import { HttpAppLive } from "../src/http/Server.js"
+import { BootstrapLive } from "../src/security/Bootstrap.js"
+import { EmbeddedLive, ProductionLive } from "./Sql.js"
+
+/** The storage stack the environment asks for: Postgres when `DATABASE_URL` is set, else PGlite. */
+export const AppLive = Layer.unwrapEffect(
+  Effect.gen(function* () {
+    const mode = yield* RuntimeMode
+    yield* Effect.logInfo(`Flowboard starting in ${mode} mode`).pipe(
+      Effect.annotateLogs("storage", mode === "production" ? "postgres" : "pglite"),
+      Effect.annotateLogs("events", "in-process (no relay yet)")
+    )
+    return mode === "production" ? ProductionLive : EmbeddedLive
+  })
+)
+
+const NodeServerLive = NodeHttpServer.layerConfig(createServer, HttpConfig)
+
+/** `flowboard start`: the API on its port, with the first-start admin bootstrap. */
+export const ServerLive = Layer.mergeAll(HttpAppLive.pipe(HttpServer.withLogAddress), BootstrapLive).pipe(
+  Layer.provide(AppLive),
+  Layer.provide(NodeServerLive)
+)

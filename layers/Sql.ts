@@ -1,0 +1,18 @@
+import { Layer } from "effect"
+import { MigrationsLive, PgliteClientLive, PostgresClientLive } from "../src/repositories/sql/Database.js"
+import { SqlRepositoriesLive } from "../src/repositories/sql/index.js"
+import { SqlReadiness } from "../src/repositories/sql/SqlReadiness.js"
+import { ServicesLive } from "./Services.js"
+
+/** Services on the SQL adapters, for whichever `SqlClient` is provided below (migrated first). */
+const onSql = (mode: string) =>
+  Layer.mergeAll(ServicesLive, SqlReadiness(mode)).pipe(
+    Layer.provideMerge(SqlRepositoriesLive),
+    Layer.provide(MigrationsLive)
+  )
+
+/** Production: Postgres at `DATABASE_URL`. */
+export const ProductionLive = onSql("production").pipe(Layer.provideMerge(PostgresClientLive))
+
+/** Embedded: PGlite in the data directory; zero set-up. */
+export const EmbeddedLive = onSql("embedded").pipe(Layer.provideMerge(PgliteClientLive))

@@ -1,0 +1,60 @@
+import { Command, Options } from "@effect/cli"
+import { NodeContext, NodeRuntime } from "@effect/platform-node"
+import { Console, Effect, Layer, Schema } from "effect"
+import { CreateKey, CreateUser } from "../domain/Requests.js"
+import { UserService } from "../services/UserService.js"
+import { AppLive, ServerLive } from "../../layers/Main.js"
+import { PgliteClientLive, PostgresClientLive, runMigrations } from "../repositories/sql/Database.js"
+import { RuntimeMode } from "../config/AppConfig.js"
+
+const start = Command.make("start", {}, () => Layer.launch(ServerLive)).pipe(
+  Command.withDescription("Run the API (and, as they arrive, the relay and workers) in one process")
+)
+const serve = Command.make("serve", {}, () => Layer.launch(ServerLive)).pipe(Command.withDescription("Run the HTTP API"))
+
+const migrate = Command.make("migrate", {}, () =>
+  Effect.gen(function* () {
+    const mode = yield* RuntimeMode
+    const applied = yield* runMigrations.pipe(Effect.provide(mode === "production" ? PostgresClientLive : PgliteClientLive))
+    yield* Console.log(applied.length === 0 ? "Nothing to migrate." : `Applied: ${applied.map(([id, name]) => `${id}_${name}`).join(", ")}`)
+  })
+).pipe(Command.withDescription("Apply pending database migrations"))
+
+const email = Options.text("email").pipe(Options.withDescription("The user's email"))
+
+const keysCreate = Command.make(
+  "create",
+  {
+    email,
+    name: Options.text("name").pipe(Options.withDefault("cli")),
+    scopes: Options.text("scopes").pipe(Options.withDefault("read,write"), Options.withDescription("Comma-separated: read, write, admin"))
+  },
+  ({ email, name, scopes }) =>
+    Effect.gen(function* () {
+      const input = yield* Schema.decodeUnknown(CreateKey)({ name, scopes: scopes.split(",").map((s) => s.trim()) })
+      const users = yield* UserService
+      const issued = yield* users.issueKeyByEmail(email, input)
+      yield* Console.log(`Key ${issued.key.id} for ${email} (scopes ${issued.key.scopes.join(", ")}):\n${issued.token}`)
+    }).pipe(Effect.provide(AppLive))
+).pipe(Command.withDescription("Issue an API key to an existing user and print it once"))
+
+const usersCreate = Command.make(
+  "create",
+  { email, name: Options.text("name"), role: Options.choice("role", ["member", "admin"]).pipe(Options.withDefault("member" as const)) },
+  ({ email, name, role }) =>
+    Effect.gen(function* () {
+      const input = yield* Schema.decodeUnknown(CreateUser)({ email, name, role })
+      const users = yield* UserService
+      const issued = yield* users.createUserWithKey(input)
+      yield* Console.log(`User ${issued.user.id} <${issued.user.email}> (${issued.user.role}); API key, shown once:\n${issued.token}`)
+    }).pipe(Effect.provide(AppLive))
+).pipe(Command.withDescription("Create a user with a read/write key (admin users get an admin key)"))
+
+const keys = Command.make("keys").pipe(Command.withSubcommands([keysCreate]))
+const users = Command.make("users").pipe(Command.withSubcommands([usersCreate]))
+const flowboard = Command.make("flowboard").pipe(Command.withSubcommands([start, serve, migrate, keys, users]))
+
+const cli = Command.run(flowboard, { name: "flowboard", version: "0.1.0" })
+
+cli(process.argv).pipe(Effect.provide(NodeContext.layer), NodeRuntime.runMain)
+

@@ -1,0 +1,85 @@
+import { HttpApp, HttpBody, HttpServerRequest, HttpServerResponse } from "@effect/platform"
+import { Effect } from "effect"
+import { uuidv7 } from "../domain/Ids.js"
+import { withRequest } from "../observability/RequestContext.js"
+
+const REQUEST_ID = /^[A-Za-z0-9._:-]{8,128}$/
+const TRACEPARENT = /^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$/
+
+const reasons: Record<number, readonly [tag: string, message: string]> = {
+  400: ["ValidationError", "bad request"],
+  401: ["Unauthorized", "authentication required"],
+  404: ["NotFound", "no such route"],
+  405: ["MethodNotAllowed", "method not allowed"],
+  413: ["PayloadTooLarge", "request body too large"],
+  500: ["InternalError", "internal error"],
+  503: ["ServiceUnavailable", "service unavailable"]
+}
+
+interface DecodeIssue {
+  readonly path: ReadonlyArray<string | number>
+  readonly message: string
+}
+
+const isRecord = (u: unknown): u is Record<string, unknown> => typeof u === "object" && u !== null && !Array.isArray(u)
+
+/**
+ * Brings every error body to the one shape of the API: `_tag`, `message`, `status`, `issues`
+ * (validation) and `correlationId`. Schema decode failures (`HttpApiDecodeError`) become
+ * `ValidationError` naming the first wrong field; empty bodies (unknown route, defects) get a
+ * body of their own.
+ */
+const shapeError = (response: HttpServerResponse.HttpServerResponse, correlationId: string) => {
+  if (response.status < 400) return response
+  let body: Record<string, unknown> = {}
+  if (response.body._tag === "Uint8Array" && response.body.contentType.startsWith("application/json")) {
+    try {
+      const parsed: unknown = JSON.parse(new TextDecoder().decode(response.body.body))
+      if (isRecord(parsed)) body = parsed
+    } catch {
+      body = {}
+    }
+  }
+  if (body._tag === "HttpApiDecodeError") {
+    const issues: ReadonlyArray<DecodeIssue> = Array.isArray(body.issues)
+      ? body.issues.filter(isRecord).map((i) => ({
+          path: Array.isArray(i.path) ? i.path.filter((p): p is string | number => typeof p === "string" || typeof p === "number") : [],
+          message: typeof i.message === "string" ? i.message : "is invalid"
+        }))
+      : []
+    const first = issues[0]
+    body = {
+      _tag: "ValidationError",
+      message: first === undefined ? "invalid request" : `${first.path.join(".") || "body"}: ${first.message}`,
+      issues
+    }
+  }
+  const [tag, message] = reasons[response.status] ?? (response.status >= 500 ? reasons[500]! : ["Error", "request failed"])
+  const shaped = { _tag: tag, message, ...body, status: response.status, correlationId }
+  return HttpServerResponse.setBody(response, HttpBody.unsafeJson(shaped))
+}
+
+/**
+ * Outermost middleware: the correlation id (a well-formed incoming `X-Request-Id` is kept,
+ * otherwise one is made), trace context for the outbox, and the error shape. The response is
+ * rewritten in a pre-response handler: by the time a middleware sees a response it has already
+ * been written, on the success path and the error path alike.
+ */
+export const requestMiddleware = <E, R>(app: HttpApp.Default<E, R>): HttpApp.Default<E, R> =>
+  Effect.gen(function* () {
+    const request = yield* HttpServerRequest.HttpServerRequest
+    const incoming = request.headers["x-request-id"]
+    const correlationId = incoming !== undefined && REQUEST_ID.test(incoming) ? incoming : uuidv7()
+    const traceparent = request.headers["traceparent"]
+    yield* HttpApp.appendPreResponseHandler((_request, response) =>
+      Effect.gen(function* () {
+        if (response.status >= 500 && response.body._tag === "Empty") {
+          yield* Effect.logError("request failed without a response body").pipe(Effect.annotateLogs("correlationId", correlationId))
+        }
+        return HttpServerResponse.setHeader(shapeError(response, correlationId), "x-request-id", correlationId)
+      })
+    )
+    return yield* app.pipe(
+      withRequest({ correlationId, traceparent: traceparent !== undefined && TRACEPARENT.test(traceparent) ? traceparent : null, causationId: null })
+    )
+  })

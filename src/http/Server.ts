@@ -1,0 +1,22 @@
+import { HttpApiBuilder, HttpApiScalar } from "@effect/platform"
+import { Layer } from "effect"
+import { Api } from "../api/Api.js"
+import { AuthenticationLive } from "./Authentication.js"
+import { BoardHttp } from "./BoardHttp.js"
+import { HealthHttp } from "./HealthHttp.js"
+import { ProjectsHttp } from "./ProjectsHttp.js"
+import { requestMiddleware } from "./RequestMiddleware.js"
+import { TasksHttp } from "./TasksHttp.js"
+import { UsersHttp } from "./UsersHttp.js"
+
+export const ApiLive = HttpApiBuilder.api(Api).pipe(
+  Layer.provide([UsersHttp, ProjectsHttp, BoardHttp, TasksHttp, HealthHttp]),
+  Layer.provide(AuthenticationLive)
+)
+
+/** The whole HTTP application, waiting for an `HttpServer` (Node's, or the test server). */
+export const HttpAppLive = HttpApiBuilder.serve(requestMiddleware).pipe(
+  Layer.provide(HttpApiScalar.layer({ path: "/docs" })),
+  Layer.provide(HttpApiBuilder.middlewareOpenApi({ path: "/api/openapi.json" })),
+  Layer.provide(ApiLive)
+)

@@ -1,0 +1,49 @@
+import { HttpApiBuilder } from "@effect/platform"
+import { Effect } from "effect"
+import { Api } from "../api/Api.js"
+import { CurrentActor } from "../api/Security.js"
+import { DEFAULT_LIMIT } from "../domain/Page.js"
+import { CommentService } from "../services/CommentService.js"
+import { TaskService } from "../services/TaskService.js"
+import { orInternal } from "./Errors.js"
+
+export const TasksHttp = HttpApiBuilder.group(Api, "tasks", (handlers) =>
+  Effect.gen(function* () {
+    const tasks = yield* TaskService
+    const comments = yield* CommentService
+    return handlers
+      .handle("listTasks", ({ path, urlParams: p }) =>
+        CurrentActor.pipe(
+          Effect.flatMap((actor) =>
+            tasks.list(actor, path.projectId, {
+              columnId: p.columnId ?? null,
+              assigneeId: p.assigneeId ?? null,
+              label: p.label ?? null,
+              priority: p.priority ?? null,
+              dueBefore: p.dueBefore ?? null,
+              dueAfter: p.dueAfter ?? null,
+              search: p.q ?? null,
+              limit: p.limit ?? DEFAULT_LIMIT,
+              cursor: p.cursor ?? null
+            })
+          ),
+          orInternal
+        )
+      )
+      .handle("createTask", ({ path, payload }) => CurrentActor.pipe(Effect.flatMap((actor) => tasks.create(actor, path.projectId, payload)), orInternal))
+      .handle("getTask", ({ path }) => CurrentActor.pipe(Effect.flatMap((actor) => tasks.get(actor, path.taskId)), orInternal))
+      .handle("updateTask", ({ path, payload }) => CurrentActor.pipe(Effect.flatMap((actor) => tasks.update(actor, path.taskId, payload)), orInternal))
+      .handle("deleteTask", ({ path }) => CurrentActor.pipe(Effect.flatMap((actor) => tasks.delete(actor, path.taskId)), orInternal))
+      .handle("moveTask", ({ path, payload }) => CurrentActor.pipe(Effect.flatMap((actor) => tasks.move(actor, path.taskId, payload)), orInternal))
+      .handle("listComments", ({ path, urlParams }) =>
+        CurrentActor.pipe(
+          Effect.flatMap((actor) => comments.list(actor, path.taskId, { limit: urlParams.limit ?? DEFAULT_LIMIT, cursor: urlParams.cursor ?? null })),
+          orInternal
+        )
+      )
+      .handle("addComment", ({ path, payload }) => CurrentActor.pipe(Effect.flatMap((actor) => comments.add(actor, path.taskId, payload)), orInternal))
+      .handle("deleteComment", ({ path }) =>
+        CurrentActor.pipe(Effect.flatMap((actor) => comments.delete(actor, path.taskId, path.commentId)), orInternal)
+      )
+  })
+)

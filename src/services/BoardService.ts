@@ -1,0 +1,143 @@
+import { DateTime, Effect, Option } from "effect"
+import type { Actor } from "../domain/Actor.js"
+import { Conflict, NotFound, ValidationError } from "../domain/Errors.js"
+import { makeEvent } from "../domain/Events.js"
+import { ColumnId, newId, type ColumnId as ColumnIdT, type ProjectId } from "../domain/Ids.js"
+import { Column, type Project, type Task } from "../domain/Model.js"
+import * as Rank from "../domain/Rank.js"
+import type { CreateColumn, ReorderColumns, UpdateColumn } from "../domain/Requests.js"
+import { Outbox } from "../events/Outbox.js"
+import { ColumnRepository } from "../repositories/ColumnRepository.js"
+import { TaskRepository } from "../repositories/TaskRepository.js"
+import { Transactor } from "../repositories/Transactor.js"
+import { ProjectAccess } from "./ProjectAccess.js"
+
+export interface BoardColumn {
+  readonly column: Column
+  readonly tasks: ReadonlyArray<Task>
+}
+
+export interface Board {
+  readonly project: Project
+  readonly columns: ReadonlyArray<BoardColumn>
+}
+
+const columnEvent = (type: "column.created.v1" | "column.updated.v1" | "column.deleted.v1", project: Project, column: Column, now: DateTime.Utc) =>
+  makeEvent(type, { type: "project", id: project.id, version: project.version }, now, {
+    columnId: column.id,
+    name: column.name,
+    wipLimit: column.wipLimit,
+    isDone: column.isDone
+  })
+
+/** Columns of a project's board, and the board view itself. */
+export class BoardService extends Effect.Service<BoardService>()("flowboard/BoardService", {
+  effect: Effect.gen(function* () {
+    const columns = yield* ColumnRepository
+    const tasks = yield* TaskRepository
+    const tx = yield* Transactor
+    const outbox = yield* Outbox
+    const access = yield* ProjectAccess
+
+    const findColumn = (projectId: ProjectId, id: ColumnIdT) =>
+      Effect.flatMap(columns.findById(id), (column) =>
+        Option.isSome(column) && column.value.projectId === projectId ? Effect.succeed(column.value) : Effect.fail(NotFound.of("column", id))
+      )
+
+    return {
+      listColumns: Effect.fn("BoardService.listColumns")(function* (actor: Actor, projectId: ProjectId) {
+        yield* access.require(actor, projectId, "viewer")
+        return yield* columns.listByProject(projectId)
+      }),
+
+      board: Effect.fn("BoardService.board")(function* (actor: Actor, projectId: ProjectId) {
+        const { project } = yield* access.require(actor, projectId, "viewer")
+        const [cols, all] = yield* Effect.all([columns.listByProject(projectId), tasks.listByProject(projectId)])
+        const byColumn = new Map<string, Array<Task>>(cols.map((c) => [c.id, []]))
+        for (const task of all) byColumn.get(task.columnId)?.push(task)
+        return { project, columns: cols.map((column) => ({ column, tasks: byColumn.get(column.id) ?? [] })) } satisfies Board
+      }),
+
+      createColumn: Effect.fn("BoardService.createColumn")(function* (actor: Actor, projectId: ProjectId, input: CreateColumn) {
+        return yield* tx.transaction(
+          Effect.gen(function* () {
+            const { project } = yield* access.require(actor, projectId, "editor")
+            const existing = yield* columns.listByProject(projectId)
+            if (existing.length >= 50) return yield* new Conflict({ message: "a board has at most 50 columns" })
+            let rank: string
+            if (input.afterId === undefined) {
+              rank = Rank.between(existing.at(-1)?.rank ?? null, null)
+            } else {
+              const index = existing.findIndex((c) => c.id === input.afterId)
+              if (index < 0) return yield* ValidationError.field("afterId", "no such column in this project")
+              rank = Rank.between(existing[index]!.rank, existing[index + 1]?.rank ?? null)
+            }
+            const now = yield* DateTime.now
+            const column = new Column({ id: newId(ColumnId), projectId, name: input.name, rank, wipLimit: input.wipLimit, isDone: input.isDone, createdAt: now, updatedAt: now })
+            yield* columns.insert(column)
+            yield* outbox.record(actor, [columnEvent("column.created.v1", project, column, now)])
+            return column
+          })
+        )
+      }),
+
+      updateColumn: Effect.fn("BoardService.updateColumn")(function* (actor: Actor, projectId: ProjectId, id: ColumnIdT, input: UpdateColumn) {
+        return yield* tx.transaction(
+          Effect.gen(function* () {
+            const { project } = yield* access.require(actor, projectId, "editor")
+            const column = yield* findColumn(projectId, id)
+            const now = yield* DateTime.now
+            const next = new Column({
+              ...column,
+              name: input.name ?? column.name,
+              wipLimit: input.wipLimit === undefined ? column.wipLimit : input.wipLimit,
+              isDone: input.isDone ?? column.isDone,
+              updatedAt: now
+            })
+            yield* columns.update(next)
+            yield* outbox.record(actor, [columnEvent("column.updated.v1", project, next, now)])
+            return next
+          })
+        )
+      }),
+
+      reorderColumns: Effect.fn("BoardService.reorderColumns")(function* (actor: Actor, projectId: ProjectId, input: ReorderColumns) {
+        return yield* tx.transaction(
+          Effect.gen(function* () {
+            const { project } = yield* access.require(actor, projectId, "editor")
+            const existing = yield* columns.listByProject(projectId)
+            const wanted = new Set(input.columnIds)
+            if (wanted.size !== input.columnIds.length || wanted.size !== existing.length || existing.some((c) => !wanted.has(c.id))) {
+              return yield* ValidationError.field("columnIds", "must list every column of the project exactly once")
+            }
+            const now = yield* DateTime.now
+            const ranks = Rank.spread(existing.length)
+            const byId = new Map(existing.map((c) => [c.id, c]))
+            const reordered = input.columnIds.map((cid, i) => new Column({ ...byId.get(cid)!, rank: ranks[i]!, updatedAt: now }))
+            yield* Effect.forEach(reordered, columns.update, { discard: true })
+            yield* outbox.record(actor, [
+              makeEvent("columns.reordered.v1", { type: "project", id: project.id, version: project.version }, now, { columnIds: input.columnIds })
+            ])
+            return reordered
+          })
+        )
+      }),
+
+      deleteColumn: Effect.fn("BoardService.deleteColumn")(function* (actor: Actor, projectId: ProjectId, id: ColumnIdT) {
+        return yield* tx.transaction(
+          Effect.gen(function* () {
+            const { project } = yield* access.require(actor, projectId, "editor")
+            const column = yield* columns.lock(id).pipe(
+              Effect.flatMap((c) => (Option.isSome(c) && c.value.projectId === projectId ? Effect.succeed(c.value) : Effect.fail(NotFound.of("column", id))))
+            )
+            if ((yield* tasks.countInColumn(id)) > 0) return yield* new Conflict({ message: `column ${column.name} still holds tasks: move them first` })
+            if ((yield* columns.listByProject(projectId)).length <= 1) return yield* new Conflict({ message: "a board keeps at least one column" })
+            const now = yield* DateTime.now
+            yield* columns.delete(id)
+            yield* outbox.record(actor, [columnEvent("column.deleted.v1", project, column, now)])
+          })
+        )
+      })
+    } as const
+  })
+}) {}

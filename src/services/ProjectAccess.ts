@@ -1,0 +1,57 @@
+import { Effect, Option } from "effect"
+import type { Actor } from "../domain/Actor.js"
+import { Forbidden, NotFound, type RepositoryError } from "../domain/Errors.js"
+import type { ProjectId, TaskId } from "../domain/Ids.js"
+import type { Member, Project, ProjectRole, Task } from "../domain/Model.js"
+import { ProjectRepository } from "../repositories/ProjectRepository.js"
+import { TaskRepository } from "../repositories/TaskRepository.js"
+
+const roleRank: Record<ProjectRole, number> = { viewer: 1, editor: 2, owner: 3 }
+
+export interface Access {
+  readonly project: Project
+  readonly member: Member
+}
+
+/**
+ * Membership is the whole of project authorisation: a non-member learns nothing (404, as if
+ * the project did not exist); a member below the required role is told so (403).
+ */
+export class ProjectAccess extends Effect.Service<ProjectAccess>()("flowboard/ProjectAccess", {
+  effect: Effect.gen(function* () {
+    const projects = yield* ProjectRepository
+    const tasks = yield* TaskRepository
+
+    const require = Effect.fn("ProjectAccess.require")(function* (
+      actor: Actor,
+      projectId: ProjectId,
+      role: ProjectRole
+    ): Effect.fn.Return<Access, NotFound | Forbidden | RepositoryError> {
+      const notFound = NotFound.of("project", projectId)
+      const member = yield* projects.findMember(projectId, actor.user.id)
+      if (Option.isNone(member)) return yield* notFound
+      const project = yield* projects.findById(projectId)
+      if (Option.isNone(project)) return yield* notFound
+      if (roleRank[member.value.role] < roleRank[role]) {
+        return yield* new Forbidden({ message: `this needs the ${role} role on project ${project.value.key}` })
+      }
+      return { project: project.value, member: member.value }
+    })
+
+    /** A task the caller may see at `role`; to a non-member the task does not exist. */
+    const requireTask = Effect.fn("ProjectAccess.requireTask")(function* (
+      actor: Actor,
+      taskId: TaskId,
+      role: ProjectRole
+    ): Effect.fn.Return<Access & { readonly task: Task }, NotFound | Forbidden | RepositoryError> {
+      const task = yield* tasks.findById(taskId)
+      if (Option.isNone(task)) return yield* NotFound.of("task", taskId)
+      const granted = yield* require(actor, task.value.projectId, role).pipe(
+        Effect.catchTag("NotFound", () => Effect.fail(NotFound.of("task", taskId)))
+      )
+      return { ...granted, task: task.value }
+    })
+
+    return { require, requireTask } as const
+  })
+}) {}

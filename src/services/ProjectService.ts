@@ -1,0 +1,233 @@
+import { DateTime, Effect, Option } from "effect"
+import type { Actor } from "../domain/Actor.js"
+import { Conflict, NotFound, ValidationError, VersionConflict } from "../domain/Errors.js"
+import { makeEvent } from "../domain/Events.js"
+import { ColumnId, newId, ProjectId, type UserId } from "../domain/Ids.js"
+import { Column, Member, Project, type ProjectStatus } from "../domain/Model.js"
+import { decodeCursor, toPage } from "../domain/Page.js"
+import * as Rank from "../domain/Rank.js"
+import type { AddMember, CreateProject, MoveProject, UpdateMember, UpdateProject } from "../domain/Requests.js"
+import { Outbox } from "../events/Outbox.js"
+import { ColumnRepository } from "../repositories/ColumnRepository.js"
+import { ProjectRepository } from "../repositories/ProjectRepository.js"
+import { TaskRepository } from "../repositories/TaskRepository.js"
+import { Transactor } from "../repositories/Transactor.js"
+import { UserRepository } from "../repositories/UserRepository.js"
+import { placeRank } from "./Placement.js"
+import { ProjectAccess } from "./ProjectAccess.js"
+
+export const DEFAULT_COLUMNS: ReadonlyArray<{ readonly name: string; readonly isDone: boolean }> = [
+  { name: "Backlog", isDone: false },
+  { name: "To do", isDone: false },
+  { name: "In progress", isDone: false },
+  { name: "Review", isDone: false },
+  { name: "Done", isDone: true }
+]
+
+export interface ProjectListQuery {
+  readonly status: ProjectStatus | null
+  readonly search: string | null
+  readonly limit: number
+  readonly cursor: string | null
+}
+
+const projectEvent = (type: Parameters<typeof makeEvent>[0], project: Project, now: DateTime.Utc, payload: Record<string, unknown>) =>
+  makeEvent(type, { type: "project", id: project.id, version: project.version }, now, payload)
+
+export class ProjectService extends Effect.Service<ProjectService>()("flowboard/ProjectService", {
+  effect: Effect.gen(function* () {
+    const projects = yield* ProjectRepository
+    const columns = yield* ColumnRepository
+    const tasks = yield* TaskRepository
+    const users = yield* UserRepository
+    const tx = yield* Transactor
+    const outbox = yield* Outbox
+    const access = yield* ProjectAccess
+
+    const ownerCount = (projectId: ProjectId) =>
+      Effect.map(projects.listMembers(projectId), (members) => members.filter((m) => m.role === "owner").length)
+
+    return {
+      create: Effect.fn("ProjectService.create")(function* (actor: Actor, input: CreateProject) {
+        return yield* tx.transaction(
+          Effect.gen(function* () {
+            const now = yield* DateTime.now
+            const last = yield* projects.neighbourRank(input.status, null, "before", null)
+            const project = new Project({
+              id: newId(ProjectId),
+              key: input.key,
+              name: input.name,
+              description: input.description,
+              ownerId: actor.user.id,
+              status: input.status,
+              rank: Rank.between(Option.getOrNull(last), null),
+              version: 1,
+              createdAt: now,
+              updatedAt: now
+            })
+            if (!(yield* projects.insert(project))) {
+              return yield* new Conflict({ message: `project key ${input.key} is already taken` })
+            }
+            yield* projects.addMember(new Member({ projectId: project.id, userId: actor.user.id, role: "owner", addedAt: now }))
+            const ranks = Rank.spread(DEFAULT_COLUMNS.length)
+            const created = DEFAULT_COLUMNS.map(
+              (c, i) =>
+                new Column({ id: newId(ColumnId), projectId: project.id, name: c.name, rank: ranks[i]!, wipLimit: null, isDone: c.isDone, createdAt: now, updatedAt: now })
+            )
+            yield* Effect.forEach(created, columns.insert, { discard: true })
+            yield* outbox.record(actor, [
+              projectEvent("project.created.v1", project, now, {
+                key: project.key,
+                name: project.name,
+                status: project.status,
+                columns: created.map((c) => ({ id: c.id, name: c.name, isDone: c.isDone }))
+              })
+            ])
+            return project
+          })
+        )
+      }),
+
+      get: Effect.fn("ProjectService.get")(function* (actor: Actor, id: ProjectId) {
+        return (yield* access.require(actor, id, "viewer")).project
+      }),
+
+      list: Effect.fn("ProjectService.list")(function* (actor: Actor, query: ProjectListQuery) {
+        const after = query.cursor === null ? null : decodeCursor(query.cursor)
+        if (query.cursor !== null && after === null) return yield* ValidationError.field("cursor", "is not a valid cursor")
+        const rows = yield* projects.list(
+          { memberId: actor.user.id, status: query.status, search: query.search },
+          { limit: query.limit + 1, after }
+        )
+        return toPage(rows, query.limit)
+      }),
+
+      update: Effect.fn("ProjectService.update")(function* (actor: Actor, id: ProjectId, input: UpdateProject) {
+        return yield* tx.transaction(
+          Effect.gen(function* () {
+            const { project } = yield* access.require(actor, id, "editor")
+            if (project.version !== input.version) {
+              return yield* new VersionConflict({ message: "project was changed by someone else", resource: "project", id, expected: input.version, actual: project.version })
+            }
+            const now = yield* DateTime.now
+            const next = new Project({
+              ...project,
+              name: input.name ?? project.name,
+              description: input.description ?? project.description,
+              version: project.version + 1,
+              updatedAt: now
+            })
+            if (!(yield* projects.update(next, project.version))) {
+              return yield* new VersionConflict({ message: "project was changed by someone else", resource: "project", id, expected: input.version, actual: project.version + 1 })
+            }
+            yield* outbox.record(actor, [projectEvent("project.updated.v1", next, now, { name: next.name, description: next.description })])
+            return next
+          })
+        )
+      }),
+
+      move: Effect.fn("ProjectService.move")(function* (actor: Actor, id: ProjectId, input: MoveProject) {
+        return yield* tx.transaction(
+          Effect.gen(function* () {
+            const { project } = yield* access.require(actor, id, "owner")
+            if (project.version !== input.version) {
+              return yield* new VersionConflict({ message: "project was changed by someone else", resource: "project", id, expected: input.version, actual: project.version })
+            }
+            // Anchors must be projects the caller can see, already in the target status.
+            const anchor = (field: "afterId" | "beforeId", anchorId: ProjectId | undefined) =>
+              anchorId === undefined
+                ? Effect.succeed(null)
+                : Effect.gen(function* () {
+                    const member = yield* projects.findMember(anchorId, actor.user.id)
+                    const other = yield* projects.findById(anchorId)
+                    if (Option.isNone(member) || Option.isNone(other) || anchorId === id) {
+                      return yield* ValidationError.field(field, "no such project")
+                    }
+                    if (other.value.status !== input.status) return yield* ValidationError.field(field, `is not in status ${input.status}`)
+                    return other.value
+                  })
+            const rank = yield* placeRank({
+              after: yield* anchor("afterId", input.afterId),
+              before: yield* anchor("beforeId", input.beforeId),
+              position: input.position ?? "bottom",
+              neighbour: (at, direction) => projects.neighbourRank(input.status, at, direction, id)
+            })
+            const now = yield* DateTime.now
+            const next = new Project({ ...project, status: input.status, rank, version: project.version + 1, updatedAt: now })
+            if (!(yield* projects.update(next, project.version))) {
+              return yield* new VersionConflict({ message: "project was changed by someone else", resource: "project", id, expected: input.version, actual: project.version + 1 })
+            }
+            yield* outbox.record(actor, [projectEvent("project.moved.v1", next, now, { from: project.status, to: next.status, rank })])
+            return next
+          })
+        )
+      }),
+
+      delete: Effect.fn("ProjectService.delete")(function* (actor: Actor, id: ProjectId) {
+        return yield* tx.transaction(
+          Effect.gen(function* () {
+            const { project } = yield* access.require(actor, id, "owner")
+            const now = yield* DateTime.now
+            yield* projects.delete(id)
+            yield* outbox.record(actor, [projectEvent("project.deleted.v1", project, now, { key: project.key })])
+          })
+        )
+      }),
+
+      listMembers: Effect.fn("ProjectService.listMembers")(function* (actor: Actor, id: ProjectId) {
+        yield* access.require(actor, id, "viewer")
+        return yield* projects.listMembers(id)
+      }),
+
+      addMember: Effect.fn("ProjectService.addMember")(function* (actor: Actor, id: ProjectId, input: AddMember) {
+        return yield* tx.transaction(
+          Effect.gen(function* () {
+            const { project } = yield* access.require(actor, id, "owner")
+            if (Option.isNone(yield* users.findById(input.userId))) return yield* ValidationError.field("userId", "no such user")
+            const now = yield* DateTime.now
+            const member = new Member({ projectId: id, userId: input.userId, role: input.role, addedAt: now })
+            if (!(yield* projects.addMember(member))) return yield* new Conflict({ message: "that user is already a member" })
+            yield* outbox.record(actor, [projectEvent("member.added.v1", project, now, { userId: member.userId, role: member.role })])
+            return member
+          })
+        )
+      }),
+
+      updateMember: Effect.fn("ProjectService.updateMember")(function* (actor: Actor, id: ProjectId, userId: UserId, input: UpdateMember) {
+        return yield* tx.transaction(
+          Effect.gen(function* () {
+            const { project } = yield* access.require(actor, id, "owner")
+            const existing = yield* projects.findMember(id, userId)
+            if (Option.isNone(existing)) return yield* NotFound.of("member", userId)
+            if (existing.value.role === "owner" && input.role !== "owner" && (yield* ownerCount(id)) <= 1) {
+              return yield* new Conflict({ message: "a project must keep at least one owner" })
+            }
+            const now = yield* DateTime.now
+            const member = new Member({ ...existing.value, role: input.role })
+            yield* projects.updateMember(member)
+            yield* outbox.record(actor, [projectEvent("member.updated.v1", project, now, { userId, role: input.role })])
+            return member
+          })
+        )
+      }),
+
+      removeMember: Effect.fn("ProjectService.removeMember")(function* (actor: Actor, id: ProjectId, userId: UserId) {
+        return yield* tx.transaction(
+          Effect.gen(function* () {
+            // Anyone may leave a project; removing someone else takes an owner.
+            const { project } = yield* access.require(actor, id, userId === actor.user.id ? "viewer" : "owner")
+            const existing = yield* projects.findMember(id, userId)
+            if (Option.isNone(existing)) return yield* NotFound.of("member", userId)
+            if (existing.value.role === "owner" && (yield* ownerCount(id)) <= 1) {
+              return yield* new Conflict({ message: "a project must keep at least one owner" })
+            }
+            const now = yield* DateTime.now
+            yield* projects.removeMember(id, userId)
+            yield* tasks.unassignAll(id, userId)
+            yield* outbox.record(actor, [projectEvent("member.removed.v1", project, now, { userId })])
+          })
+        )
+      })
+    } as const
+  })
+}) {}

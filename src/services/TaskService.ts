@@ -1,0 +1,210 @@
+import { DateTime, Effect, Option } from "effect"
+import type { Actor } from "../domain/Actor.js"
+import { NotFound, type RepositoryError, ValidationError, VersionConflict, WipLimitExceeded } from "../domain/Errors.js"
+import { makeEvent } from "../domain/Events.js"
+import { newId, type ColumnId, type ProjectId, TaskId, type TaskId as TaskIdT, type UserId } from "../domain/Ids.js"
+import { type Column, type Priority, Task } from "../domain/Model.js"
+import { decodeCursor, toPage } from "../domain/Page.js"
+import type { CreateTask, MoveTask, UpdateTask } from "../domain/Requests.js"
+import { Outbox } from "../events/Outbox.js"
+import { ColumnRepository } from "../repositories/ColumnRepository.js"
+import { ProjectRepository } from "../repositories/ProjectRepository.js"
+import { TaskRepository } from "../repositories/TaskRepository.js"
+import { Transactor } from "../repositories/Transactor.js"
+import { placeRank } from "./Placement.js"
+import { ProjectAccess } from "./ProjectAccess.js"
+
+export interface TaskListQuery {
+  readonly columnId: ColumnId | null
+  readonly assigneeId: UserId | null
+  readonly label: string | null
+  readonly priority: Priority | null
+  readonly dueBefore: DateTime.Utc | null
+  readonly dueAfter: DateTime.Utc | null
+  readonly search: string | null
+  readonly limit: number
+  readonly cursor: string | null
+}
+
+const taskEvent = (type: "task.created.v1" | "task.updated.v1" | "task.moved.v1" | "task.deleted.v1", task: Task, now: DateTime.Utc, payload: Record<string, unknown>) =>
+  makeEvent(type, { type: "task", id: task.id, version: task.version }, now, { projectId: task.projectId, ...payload })
+
+/** `completedAt` follows the column: set on entering a done column, cleared on leaving one. */
+const completion = (task: Pick<Task, "completedAt"> | null, from: Column | null, to: Column, now: DateTime.Utc) =>
+  !to.isDone ? null : from !== null && from.isDone && task !== null ? task.completedAt : now
+
+export class TaskService extends Effect.Service<TaskService>()("flowboard/TaskService", {
+  effect: Effect.gen(function* () {
+    const tasks = yield* TaskRepository
+    const columns = yield* ColumnRepository
+    const projects = yield* ProjectRepository
+    const tx = yield* Transactor
+    const outbox = yield* Outbox
+    const access = yield* ProjectAccess
+
+    const requireTask = access.requireTask
+
+    const checkAssignee = (projectId: ProjectId, assigneeId: UserId | null | undefined) =>
+      assigneeId === null || assigneeId === undefined
+        ? Effect.void
+        : Effect.flatMap(projects.findMember(projectId, assigneeId), (m) =>
+            Option.isSome(m) ? Effect.void : Effect.fail(ValidationError.field("assigneeId", "must be a member of the project"))
+          )
+
+    /** Locks the target column, then checks there is room for one more task in it. */
+    const lockWithRoom = (projectId: ProjectId, columnId: ColumnId) =>
+      Effect.gen(function* () {
+        const column = yield* columns.lock(columnId)
+        if (Option.isNone(column) || column.value.projectId !== projectId) {
+          return yield* ValidationError.field("columnId", "no such column in this project")
+        }
+        const limit = column.value.wipLimit
+        if (limit !== null && (yield* tasks.countInColumn(columnId)) >= limit) {
+          return yield* new WipLimitExceeded({ message: `column ${column.value.name} is at its WIP limit of ${limit}`, columnId, limit })
+        }
+        return column.value
+      })
+
+    const anchorIn = (columnId: ColumnId, field: "afterId" | "beforeId", id: TaskIdT | undefined, self: TaskIdT | null) =>
+      id === undefined
+        ? Effect.succeed(null)
+        : Effect.flatMap(tasks.findById(id), (t) =>
+            Option.isSome(t) && t.value.columnId === columnId && t.value.id !== self
+              ? Effect.succeed(t.value)
+              : Effect.fail(ValidationError.field(field, "no such task in the target column"))
+          )
+
+    const stale = (task: Task, expected: number) =>
+      new VersionConflict({ message: "task was changed by someone else", resource: "task", id: task.id, expected, actual: task.version })
+
+    const save = (next: Task, previous: Task): Effect.Effect<Task, VersionConflict | RepositoryError> =>
+      Effect.flatMap(tasks.update(next, previous.version), (ok) => (ok ? Effect.succeed(next) : Effect.fail(stale(previous, previous.version))))
+
+    return {
+      create: Effect.fn("TaskService.create")(function* (actor: Actor, projectId: ProjectId, input: CreateTask) {
+        return yield* tx.transaction(
+          Effect.gen(function* () {
+            yield* access.require(actor, projectId, "editor")
+            const columnId = input.columnId ?? (yield* columns.listByProject(projectId))[0]?.id
+            if (columnId === undefined) return yield* ValidationError.field("columnId", "the board has no columns")
+            const column = yield* lockWithRoom(projectId, columnId)
+            yield* checkAssignee(projectId, input.assigneeId)
+            const rank = yield* placeRank<TaskIdT>({
+              after: null,
+              before: null,
+              position: input.position,
+              neighbour: (at, direction) => tasks.neighbourRank(columnId, at, direction, null)
+            })
+            const now = yield* DateTime.now
+            const task = new Task({
+              id: newId(TaskId),
+              projectId,
+              number: yield* projects.nextTaskNumber(projectId),
+              title: input.title,
+              description: input.description,
+              columnId,
+              rank,
+              priority: input.priority,
+              assigneeId: input.assigneeId,
+              labels: [...new Set(input.labels)],
+              dueAt: input.dueAt,
+              estimate: input.estimate,
+              completedAt: completion(null, null, column, now),
+              version: 1,
+              createdBy: actor.user.id,
+              createdAt: now,
+              updatedAt: now
+            })
+            yield* tasks.insert(task)
+            yield* outbox.record(actor, [taskEvent("task.created.v1", task, now, { number: task.number, title: task.title, columnId, assigneeId: task.assigneeId })])
+            return task
+          })
+        )
+      }),
+
+      get: Effect.fn("TaskService.get")(function* (actor: Actor, id: TaskIdT) {
+        return (yield* requireTask(actor, id, "viewer")).task
+      }),
+
+      list: Effect.fn("TaskService.list")(function* (actor: Actor, projectId: ProjectId, query: TaskListQuery) {
+        yield* access.require(actor, projectId, "viewer")
+        const after = query.cursor === null ? null : decodeCursor(query.cursor)
+        if (query.cursor !== null && after === null) return yield* ValidationError.field("cursor", "is not a valid cursor")
+        const { limit, cursor: _cursor, ...filter } = query
+        return toPage(yield* tasks.list({ projectId, ...filter }, { limit: limit + 1, after }), limit)
+      }),
+
+      update: Effect.fn("TaskService.update")(function* (actor: Actor, id: TaskIdT, input: UpdateTask) {
+        return yield* tx.transaction(
+          Effect.gen(function* () {
+            const { task } = yield* requireTask(actor, id, "editor")
+            if (task.version !== input.version) return yield* stale(task, input.version)
+            yield* checkAssignee(task.projectId, input.assigneeId)
+            const now = yield* DateTime.now
+            const next = new Task({
+              ...task,
+              title: input.title ?? task.title,
+              description: input.description ?? task.description,
+              priority: input.priority ?? task.priority,
+              assigneeId: input.assigneeId === undefined ? task.assigneeId : input.assigneeId,
+              labels: input.labels === undefined ? task.labels : [...new Set(input.labels)],
+              dueAt: input.dueAt === undefined ? task.dueAt : input.dueAt,
+              estimate: input.estimate === undefined ? task.estimate : input.estimate,
+              version: task.version + 1,
+              updatedAt: now
+            })
+            const changed = Object.keys(input).filter((k) => k !== "version")
+            yield* save(next, task)
+            yield* outbox.record(actor, [taskEvent("task.updated.v1", next, now, { changed })])
+            return next
+          })
+        )
+      }),
+
+      move: Effect.fn("TaskService.move")(function* (actor: Actor, id: TaskIdT, input: MoveTask) {
+        return yield* tx.transaction(
+          Effect.gen(function* () {
+            const { task } = yield* requireTask(actor, id, "editor")
+            if (task.version !== input.version) return yield* stale(task, input.version)
+            const from = yield* columns.findById(task.columnId)
+            const to =
+              input.columnId === task.columnId
+                ? yield* Effect.flatMap(columns.lock(input.columnId), (c) => (Option.isSome(c) ? Effect.succeed(c.value) : Effect.fail(NotFound.of("column", input.columnId))))
+                : yield* lockWithRoom(task.projectId, input.columnId)
+            const rank = yield* placeRank<TaskIdT>({
+              after: yield* anchorIn(to.id, "afterId", input.afterId, id),
+              before: yield* anchorIn(to.id, "beforeId", input.beforeId, id),
+              position: input.position ?? "bottom",
+              neighbour: (at, direction) => tasks.neighbourRank(to.id, at, direction, id)
+            })
+            const now = yield* DateTime.now
+            const next = new Task({
+              ...task,
+              columnId: to.id,
+              rank,
+              completedAt: completion(task, Option.getOrNull(from), to, now),
+              version: task.version + 1,
+              updatedAt: now
+            })
+            yield* save(next, task)
+            yield* outbox.record(actor, [
+              taskEvent("task.moved.v1", next, now, { fromColumnId: task.columnId, toColumnId: to.id, rank, completed: next.completedAt !== null })
+            ])
+            return next
+          })
+        )
+      }),
+
+      delete: Effect.fn("TaskService.delete")(function* (actor: Actor, id: TaskIdT) {
+        return yield* tx.transaction(
+          Effect.gen(function* () {
+            const { task } = yield* requireTask(actor, id, "editor")
+            const now = yield* DateTime.now
+            yield* tasks.delete(id)
+            yield* outbox.record(actor, [taskEvent("task.deleted.v1", task, now, { number: task.number })])
+          })
+        )
+      })
+    } as const
+  })
+}) {}
