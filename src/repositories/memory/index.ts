@@ -1,0 +1,26 @@
+import { Layer } from "effect"
+import { MemoryApiKeyRepository } from "./MemoryApiKeyRepository.js"
+import { MemoryColumnRepository } from "./MemoryColumnRepository.js"
+import { MemoryCommentRepository } from "./MemoryCommentRepository.js"
+import { MemoryOutboxRepository } from "./MemoryOutboxRepository.js"
+import { MemoryProjectRepository } from "./MemoryProjectRepository.js"
+import { MemoryStoreLive } from "./MemoryStore.js"
+import { MemoryTaskRepository } from "./MemoryTaskRepository.js"
+import { MemoryTransactor } from "./MemoryTransactor.js"
+import { MemoryUserRepository } from "./MemoryUserRepository.js"
+
+/**
+ * Every repository port and the Transactor over one shared in-memory store. Each build of the
+ * layer starts from an empty store, so tests that provide it separately are isolated; a single
+ * build is shared by everything inside it, as one database is.
+ */
+export const MemoryRepositoriesLive = Layer.mergeAll(
+  MemoryTransactor,
+  MemoryUserRepository,
+  MemoryApiKeyRepository,
+  MemoryProjectRepository,
+  MemoryColumnRepository,
+  MemoryTaskRepository,
+  MemoryCommentRepository,
+  MemoryOutboxRepository
+).pipe(Layer.provide(MemoryStoreLive))
