@@ -1,0 +1,196 @@
+import { FileSystem } from "@effect/platform"
+import { NodeFileSystem } from "@effect/platform-node"
+import { SqlClient } from "@effect/sql"
+import { describe, expect, it } from "@effect/vitest"
+import { ConfigProvider, Deferred, Effect, Exit, Fiber, Layer, Option } from "effect"
+import { MigrationsLive, NameTransforms, PgliteClientLive, runMigrations } from "../../src/repositories/sql/Database.js"
+import * as PgliteClient from "../../src/repositories/sql/PgliteClient.js"
+import { PgliteTest } from "../support/Database.js"
+
+const createdAt = new Date("2024-05-01T10:00:00.123Z")
+const user = (email: string) => ({ id: crypto.randomUUID(), email, name: "Ada", role: "member", createdAt })
+
+const insertUser = (row: ReturnType<typeof user>) =>
+  Effect.flatMap(SqlClient.SqlClient, (sql) => sql`INSERT INTO users ${sql.insert(row)}`)
+
+const emails = Effect.flatMap(
+  SqlClient.SqlClient,
+  (sql) => sql<{ readonly email: string }>`SELECT email FROM users ORDER BY email`
+)
+
+describe("PgliteClient", () => {
+  it.layer(PgliteTest)("rows", (it) => {
+    it.effect("writes camelCase fields to snake_case columns and reads them back camelCase", () =>
+      Effect.gen(function*() {
+        const sql = yield* SqlClient.SqlClient
+        const ada = user("ada@example.com")
+        yield* insertUser(ada)
+        const rows = yield* sql`SELECT * FROM users WHERE id = ${ada.id}`
+        expect(rows).toEqual([ada])
+        expect(rows[0]?.["createdAt"]).toBeInstanceOf(Date)
+      }))
+
+    it.effect("round-trips text[], jsonb and timestamptz, and returns int8 as a string like node-pg", () =>
+      Effect.gen(function*() {
+        const sql = yield* SqlClient.SqlClient
+        const owner = user("owner@example.com")
+        yield* insertUser(owner)
+        const scopes = ["projects:read", "a,b", "quo\"te", "NULL", ""]
+        const key = {
+          id: crypto.randomUUID(),
+          userId: owner.id,
+          name: "ci",
+          prefix: "fb_abc",
+          secretHash: "hash",
+          scopes,
+          expiresAt: null,
+          createdAt
+        }
+        yield* sql`INSERT INTO api_keys ${sql.insert(key)}`
+        const [stored] = yield* sql`SELECT scopes, expires_at, created_at FROM api_keys WHERE id = ${key.id}`
+        expect(stored).toEqual({ scopes, expiresAt: null, createdAt })
+
+        const payload = { taskId: "t1", labels: ["x"], nested: { dueAt: null, n: 1.5 } }
+        const [json] = yield* sql`SELECT ${JSON.stringify(payload)}::jsonb AS payload, count(*) AS n
+          FROM users WHERE id = ${owner.id}`
+        expect(json).toEqual({ payload, n: "1" })
+        // As with the Postgres client, result-name transforms reach into jsonb values too.
+        const [snake] = yield* sql`SELECT '{"old_value": 1}'::jsonb AS change`
+        expect(snake).toEqual({ change: { oldValue: 1 } })
+      }))
+
+    it.effect("executes multi-statement text unprepared and returns arrays for values", () =>
+      Effect.gen(function*() {
+        const sql = yield* SqlClient.SqlClient
+        const results = yield* sql`SELECT 1 AS one_value; SELECT 2 AS two_value`.unprepared
+        expect(results).toEqual([[{ oneValue: 1 }], [{ twoValue: 2 }]])
+        expect(yield* sql`SELECT 1 AS a, 'b' AS b`.values).toEqual([[1, "b"]])
+        const failed = yield* Effect.flip(sql`SELECT no_such_column FROM users`)
+        expect(failed._tag).toBe("SqlError")
+      }))
+  })
+
+  it.layer(PgliteTest)("transactions", (it) => {
+    it.effect("commit keeps every write, a failure rolls every write back", () =>
+      Effect.gen(function*() {
+        const sql = yield* SqlClient.SqlClient
+        yield* sql.withTransaction(insertUser(user("kept@example.com")))
+        const failed = yield* sql.withTransaction(
+          Effect.zipRight(insertUser(user("lost@example.com")), Effect.fail("boom"))
+        ).pipe(Effect.exit)
+        expect(Exit.isFailure(failed)).toBe(true)
+        // A failed nested transaction rolls back to its savepoint only.
+        yield* sql.withTransaction(
+          Effect.gen(function*() {
+            yield* insertUser(user("outer@example.com"))
+            yield* sql.withTransaction(Effect.zipRight(insertUser(user("inner@example.com")), Effect.fail("no")))
+              .pipe(Effect.ignore)
+          })
+        )
+        expect(yield* emails).toEqual([{ email: "kept@example.com" }, { email: "outer@example.com" }])
+      }))
+  })
+
+  it.layer(PgliteTest)("one session", (it) => {
+    // PGlite has a single session: without the permit, B's statements would be sent while A's
+    // transaction is open and run inside it, so B would count A's uncommitted row ("1") and
+    // B's insert would be rolled back with A (or land after A's rollback, having seen "1").
+    it.effect("a plain query waits for another fiber's transaction instead of running inside it", () =>
+      Effect.gen(function*() {
+        const sql = yield* SqlClient.SqlClient
+        const inserted = yield* Deferred.make<void>()
+        const release = yield* Deferred.make<void>()
+        const bStarted = yield* Deferred.make<void>()
+        const a = yield* sql.withTransaction(
+          Effect.gen(function*() {
+            yield* insertUser(user("a@example.com"))
+            yield* Deferred.succeed(inserted, undefined)
+            yield* Deferred.await(release)
+            return yield* Effect.fail("A gives up")
+          })
+        ).pipe(Effect.fork)
+        yield* Deferred.await(inserted)
+
+        const b = yield* Effect.gen(function*() {
+          yield* Deferred.succeed(bStarted, undefined)
+          const [seen] = yield* sql<{ readonly n: string }>`SELECT count(*) AS n FROM users`
+          yield* insertUser(user("b@example.com"))
+          return seen?.n
+        }).pipe(Effect.fork)
+        yield* Deferred.await(bStarted)
+        expect(yield* Fiber.poll(b)).toEqual(Option.none())
+
+        yield* Deferred.succeed(release, undefined)
+        expect(Exit.isFailure(yield* Fiber.await(a))).toBe(true)
+        expect(yield* Fiber.join(b)).toBe("0")
+        expect(yield* emails).toEqual([{ email: "b@example.com" }])
+      }))
+
+    it.effect("interrupting a fiber that holds a transaction rolls it back and frees the session", () =>
+      Effect.gen(function*() {
+        const sql = yield* SqlClient.SqlClient
+        const entered = yield* Deferred.make<void>()
+        const holder = yield* sql.withTransaction(
+          insertUser(user("held@example.com")).pipe(
+            Effect.zipRight(Deferred.succeed(entered, undefined)),
+            Effect.zipRight(Effect.never)
+          )
+        ).pipe(Effect.fork)
+        yield* Deferred.await(entered)
+
+        // A second transaction queued behind the holder can itself be interrupted while waiting.
+        const queued = yield* Deferred.make<void>()
+        const waiter = yield* Deferred.succeed(queued, undefined).pipe(
+          Effect.zipRight(sql.withTransaction(insertUser(user("waiter@example.com")))),
+          Effect.fork
+        )
+        yield* Deferred.await(queued)
+        expect(yield* Fiber.poll(waiter)).toEqual(Option.none())
+        yield* Fiber.interrupt(waiter)
+        yield* Fiber.interrupt(holder)
+
+        // This query can only run once the holder's permit is back; neither write survived.
+        const left = yield* sql`SELECT email FROM users WHERE email IN ('held@example.com', 'waiter@example.com')`
+        expect(left).toEqual([])
+      }))
+  })
+
+  describe("data directory", () => {
+    // A real initdb on disk: seconds, and many more when other suites share the CPU.
+    const onDiskTimeout = 60_000
+    const open = (dataDir: string) =>
+      MigrationsLive.pipe(
+        Layer.provideMerge(PgliteClientLive),
+        Layer.provide(Layer.setConfigProvider(ConfigProvider.fromMap(new Map([["FLOWBOARD_DATA_DIR", dataDir]]))))
+      )
+
+    it.scoped("keeps its data after the client is closed and reopened", () =>
+      Effect.gen(function*() {
+        const fs = yield* FileSystem.FileSystem
+        const dataDir = yield* fs.makeTempDirectoryScoped({ prefix: "flowboard-pglite-" })
+        yield* insertUser(user("durable@example.com")).pipe(Effect.provide(open(dataDir)))
+
+        const [rows, pending] = yield* Effect.all([emails, runMigrations]).pipe(Effect.provide(open(dataDir)))
+        expect(rows).toEqual([{ email: "durable@example.com" }])
+        expect(pending).toEqual([])
+      }).pipe(Effect.provide(NodeFileSystem.layer)), onDiskTimeout)
+
+    // PGlite itself would let both open it, and silently lose one side's writes.
+    it.scoped("refuses a second client while the directory is open, and takes over a dead owner's lock", () =>
+      Effect.gen(function*() {
+        const fs = yield* FileSystem.FileSystem
+        const dataDir = yield* fs.makeTempDirectoryScoped({ prefix: "flowboard-pglite-" })
+        const client = PgliteClient.layer({ dataDir, ...NameTransforms })
+        yield* Effect.scoped(
+          Effect.gen(function*() {
+            yield* Layer.build(client)
+            const second = yield* Effect.flip(Effect.scoped(Layer.build(client)))
+            expect(second.message).toContain("cannot lock")
+          })
+        )
+        // Above Linux's pid_max, so never a live process.
+        yield* fs.writeFileString(`${dataDir}/flowboard.lock`, "2147483646")
+        yield* Effect.scoped(Layer.build(client))
+      }).pipe(Effect.provide(NodeFileSystem.layer)), onDiskTimeout)
+  })
+})
