@@ -1,0 +1,30 @@
+import type { SqlError } from "@effect/sql/SqlError"
+import { Effect, type ParseResult, Schema } from "effect"
+import type { RepositoryError } from "../../domain/Errors.js"
+import { toRepositoryError } from "./SqlErrors.js"
+
+/** Row codecs shared by the SQL adapters: the drivers hand timestamptz over as JS `Date`s. */
+export const Timestamp = Schema.DateTimeUtcFromDate
+export const NullableTimestamp = Schema.NullOr(Schema.DateTimeUtcFromDate)
+
+export const PageRequest = Schema.Struct({ limit: Schema.Int, after: Schema.NullOr(Schema.String) })
+
+/** `count(*)` is a bigint, which the drivers return as a string: cast it to `int` in the query. */
+const CountRow = Schema.Struct({ count: Schema.Int })
+export const decodeCount = (rows: ReadonlyArray<unknown>): Effect.Effect<number, ParseResult.ParseError> =>
+  Schema.decodeUnknown(Schema.Tuple(CountRow))(rows).pipe(Effect.map(([row]) => row.count))
+
+/** A user's text as a literal ILIKE pattern: `%`, `_` and the escape character itself escaped. */
+export const containsPattern = (text: string): string => `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`
+
+/** The ports' precondition on a compare-and-set update; breaking it is a bug in the caller. */
+export const requireNextVersion = (resource: string, version: number, expectedVersion: number): Effect.Effect<void> =>
+  version === expectedVersion + 1
+    ? Effect.void
+    : Effect.dieMessage(`${resource}.update: version ${version} must be expectedVersion + 1 (${expectedVersion + 1})`)
+
+/** Every adapter method: infrastructure failures become `RepositoryError`, inside its span. */
+export const traced =
+  (span: string) =>
+  <A, R>(effect: Effect.Effect<A, SqlError | ParseResult.ParseError, R>): Effect.Effect<A, RepositoryError, R> =>
+    effect.pipe(Effect.mapError(toRepositoryError), Effect.withSpan(span))

@@ -1,0 +1,140 @@
+import { SqlClient, SqlSchema } from "@effect/sql"
+import { Effect, Layer, Option, Schema } from "effect"
+import { ColumnId, ProjectId, TaskId, UserId } from "../../domain/Ids.js"
+import { Priority, Task } from "../../domain/Model.js"
+import { TaskRepository } from "../TaskRepository.js"
+import {
+  containsPattern,
+  decodeCount,
+  NullableTimestamp,
+  PageRequest,
+  requireNextVersion,
+  Timestamp,
+  traced
+} from "./SqlSupport.js"
+
+const TaskRow = Schema.Struct({
+  ...Task.fields,
+  dueAt: NullableTimestamp,
+  completedAt: NullableTimestamp,
+  createdAt: Timestamp,
+  updatedAt: Timestamp
+})
+const TaskFromRow = Schema.transform(TaskRow, Schema.typeSchema(Task), {
+  strict: true,
+  decode: (row) => new Task(row, true),
+  encode: (task) => task
+})
+const Filter = Schema.Struct({
+  projectId: ProjectId,
+  columnId: Schema.NullOr(ColumnId),
+  assigneeId: Schema.NullOr(UserId),
+  label: Schema.NullOr(Schema.String),
+  priority: Schema.NullOr(Priority),
+  dueBefore: NullableTimestamp,
+  dueAfter: NullableTimestamp,
+  search: Schema.NullOr(Schema.String),
+  page: PageRequest
+})
+
+export const SqlTaskRepositoryLive = Layer.effect(
+  TaskRepository,
+  Effect.gen(function* () {
+    const sql = yield* SqlClient.SqlClient
+
+    const insert = SqlSchema.void({
+      Request: TaskRow,
+      execute: (row) => sql`INSERT INTO tasks ${sql.insert(row)}`
+    })
+    const findById = SqlSchema.findOne({
+      Request: TaskId,
+      Result: TaskFromRow,
+      execute: (id) => sql`SELECT * FROM tasks WHERE id = ${id}`
+    })
+    const update = SqlSchema.findAll({
+      Request: Schema.Struct({ row: TaskRow, expectedVersion: Schema.Int }),
+      Result: Schema.Struct({ id: TaskId }),
+      execute: ({ expectedVersion, row }) =>
+        sql`UPDATE tasks SET ${sql.update(row, ["id"])}
+            WHERE id = ${row.id} AND version = ${expectedVersion} RETURNING id`
+    })
+    const list = SqlSchema.findAll({
+      Request: Filter,
+      Result: TaskFromRow,
+      execute: (f) => {
+        const pattern = f.search === null ? null : containsPattern(f.search)
+        return sql`SELECT * FROM tasks
+          WHERE ${sql.and([
+            sql`project_id = ${f.projectId}`,
+            ...(f.columnId === null ? [] : [sql`column_id = ${f.columnId}`]),
+            ...(f.assigneeId === null ? [] : [sql`assignee_id = ${f.assigneeId}`]),
+            ...(f.label === null ? [] : [sql`labels @> ARRAY[${f.label}]::text[]`]),
+            ...(f.priority === null ? [] : [sql`priority = ${f.priority}`]),
+            ...(f.dueBefore === null ? [] : [sql`due_at < ${f.dueBefore}`]),
+            ...(f.dueAfter === null ? [] : [sql`due_at > ${f.dueAfter}`]),
+            ...(pattern === null ? [] : [sql`(title ILIKE ${pattern} OR description ILIKE ${pattern})`]),
+            ...(f.page.after === null ? [] : [sql`id > ${f.page.after}`])
+          ])}
+          ORDER BY id LIMIT ${f.page.limit + 1}`
+      }
+    })
+    const listByProject = SqlSchema.findAll({
+      Request: ProjectId,
+      Result: TaskFromRow,
+      execute: (projectId) => sql`SELECT * FROM tasks WHERE project_id = ${projectId} ORDER BY rank, id`
+    })
+    const neighbourRank = SqlSchema.findOne({
+      Request: Schema.Struct({
+        columnId: ColumnId,
+        anchor: Schema.NullOr(Schema.Struct({ rank: Schema.String, id: TaskId })),
+        direction: Schema.Literal("after", "before"),
+        exclude: Schema.NullOr(TaskId)
+      }),
+      Result: Schema.Struct({ rank: Schema.String }),
+      execute: ({ anchor, columnId, direction, exclude }) =>
+        sql`SELECT rank FROM tasks
+            WHERE ${sql.and([
+              sql`column_id = ${columnId}`,
+              ...(anchor === null
+                ? []
+                : direction === "after"
+                ? [sql`(rank, id) > (${anchor.rank}, ${anchor.id}::uuid)`]
+                : [sql`(rank, id) < (${anchor.rank}, ${anchor.id}::uuid)`]),
+              ...(exclude === null ? [] : [sql`id <> ${exclude}`])
+            ])}
+            ORDER BY ${direction === "after" ? sql`rank, id` : sql`rank DESC, id DESC`} LIMIT 1`
+    })
+
+    return TaskRepository.of({
+      insert: (task) => insert(task).pipe(traced("SqlTaskRepository.insert")),
+      findById: (id) => findById(id).pipe(traced("SqlTaskRepository.findById")),
+      update: (task, expectedVersion) =>
+        Effect.zipRight(
+          requireNextVersion("TaskRepository", task.version, expectedVersion),
+          update({ row: task, expectedVersion })
+        ).pipe(
+          Effect.map((rows) => rows.length > 0),
+          traced("SqlTaskRepository.update")
+        ),
+      delete: (id) => sql`DELETE FROM tasks WHERE id = ${id}`.pipe(Effect.asVoid, traced("SqlTaskRepository.delete")),
+      list: (filter, page) => list({ ...filter, page }).pipe(traced("SqlTaskRepository.list")),
+      listByProject: (projectId) => listByProject(projectId).pipe(traced("SqlTaskRepository.listByProject")),
+      countInColumn: (columnId) =>
+        sql`SELECT count(*)::int AS count FROM tasks WHERE column_id = ${columnId}`.pipe(
+          Effect.flatMap(decodeCount),
+          traced("SqlTaskRepository.countInColumn")
+        ),
+      neighbourRank: (columnId, anchor, direction, exclude) =>
+        neighbourRank({ columnId, anchor, direction, exclude }).pipe(
+          Effect.map(Option.map((row) => row.rank)),
+          traced("SqlTaskRepository.neighbourRank")
+        ),
+      // A bulk clear of one column, as the port says: versions and update times stay as they were.
+      unassignAll: (projectId, userId) =>
+        sql`UPDATE tasks SET assignee_id = NULL WHERE project_id = ${projectId} AND assignee_id = ${userId}`.pipe(
+          Effect.asVoid,
+          traced("SqlTaskRepository.unassignAll")
+        )
+    })
+  })
+)

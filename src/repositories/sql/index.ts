@@ -1,0 +1,52 @@
+import type { SqlClient } from "@effect/sql"
+import { Layer } from "effect"
+import type { ApiKeyRepository } from "../ApiKeyRepository.js"
+import type { ColumnRepository } from "../ColumnRepository.js"
+import type { CommentRepository } from "../CommentRepository.js"
+import type { OutboxRepository } from "../OutboxRepository.js"
+import type { ProjectRepository } from "../ProjectRepository.js"
+import type { TaskRepository } from "../TaskRepository.js"
+import type { Transactor } from "../Transactor.js"
+import type { UserRepository } from "../UserRepository.js"
+import { SqlApiKeyRepositoryLive } from "./SqlApiKeyRepository.js"
+import { SqlColumnRepositoryLive } from "./SqlColumnRepository.js"
+import { SqlCommentRepositoryLive } from "./SqlCommentRepository.js"
+import { SqlOutboxRepositoryLive } from "./SqlOutboxRepository.js"
+import { SqlProjectRepositoryLive } from "./SqlProjectRepository.js"
+import { SqlTaskRepositoryLive } from "./SqlTaskRepository.js"
+import { SqlTransactorLive } from "./SqlTransactor.js"
+import { SqlUserRepositoryLive } from "./SqlUserRepository.js"
+
+export {
+  SqlApiKeyRepositoryLive,
+  SqlColumnRepositoryLive,
+  SqlCommentRepositoryLive,
+  SqlOutboxRepositoryLive,
+  SqlProjectRepositoryLive,
+  SqlTaskRepositoryLive,
+  SqlTransactorLive,
+  SqlUserRepositoryLive
+}
+
+/** Every repository port on the `SqlClient` in context (Postgres or PGlite). */
+export const SqlRepositoriesLive: Layer.Layer<
+  | Transactor
+  | UserRepository
+  | ApiKeyRepository
+  | ProjectRepository
+  | ColumnRepository
+  | TaskRepository
+  | CommentRepository
+  | OutboxRepository,
+  never,
+  SqlClient.SqlClient
+> = Layer.mergeAll(
+  SqlTransactorLive,
+  SqlUserRepositoryLive,
+  SqlApiKeyRepositoryLive,
+  SqlProjectRepositoryLive,
+  SqlColumnRepositoryLive,
+  SqlTaskRepositoryLive,
+  SqlCommentRepositoryLive,
+  SqlOutboxRepositoryLive
+)
