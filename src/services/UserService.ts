@@ -21,6 +21,9 @@ export interface IssuedKey {
 const requireAdmin = (actor: Actor) =>
   isAdmin(actor) ? Effect.void : Effect.fail(new Forbidden({ message: "this needs an admin user and a key with the admin scope" }))
 
+/** What the `Email` schema does on decode, for the entry points that take a raw string (CLI, config). */
+const normaliseEmail = (email: string): string => email.trim().toLowerCase()
+
 /** Users may manage their own keys; admins anyone's. */
 const requireSelfOrAdmin = (actor: Actor, userId: UserId) =>
   actor.user.id === userId ? Effect.void : requireAdmin(actor)
@@ -121,6 +124,8 @@ export class UserService extends Effect.Service<UserService>()("flowboard/UserSe
         if (Option.isNone(existing) || (existing.value.userId !== actor.user.id && !isAdmin(actor))) {
           return yield* NotFound.of("key", keyId)
         }
+        // Revoking is idempotent: a second call changes nothing, so it records no second event.
+        if (existing.value.revokedAt !== null) return existing.value
         return yield* tx.transaction(
           Effect.gen(function* () {
             const now = yield* DateTime.now
@@ -142,7 +147,7 @@ export class UserService extends Effect.Service<UserService>()("flowboard/UserSe
         return yield* tx.transaction(
           Effect.gen(function* () {
             if ((yield* users.count) > 0) return Option.none()
-            const user = yield* insertUser(null, { email, name: "Administrator", role: "admin" })
+            const user = yield* insertUser(null, { email: normaliseEmail(email), name: "Administrator", role: "admin" })
             const issued = yield* insertKey(null, user, { name: "bootstrap", scopes: ["admin"], expiresAt: null })
             return Option.some({ ...issued, user })
           })
@@ -164,7 +169,7 @@ export class UserService extends Effect.Service<UserService>()("flowboard/UserSe
       /** For the CLI: issue a key to a user found by email, without an acting key. */
       issueKeyByEmail: Effect.fn("UserService.issueKeyByEmail")(function* (email: string, input: CreateKey) {
         const user = yield* Effect.flatMap(
-          users.findByEmail(email),
+          users.findByEmail(normaliseEmail(email)),
           Option.match({ onNone: () => Effect.fail(NotFound.of("user", email)), onSome: Effect.succeed })
         )
         return yield* tx.transaction(insertKey(null, user, input))
