@@ -1,0 +1,154 @@
+import { describe, expect, it } from "@effect/vitest"
+import { Effect, Option } from "effect"
+import * as Rank from "../../../src/domain/Rank.js"
+import { placeRank, type Ranked } from "../../../src/services/Placement.js"
+import { expectInvalid } from "../services/Fixtures.js"
+
+const DIGITS = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+
+/** A deterministic stream of valid keys, so a failure reproduces. */
+const keys = (count: number, seed = 7): Array<string> => {
+  let state = seed
+  const next = () => (state = (state * 1_103_515_245 + 12_345) % 2 ** 31)
+  return Array.from({ length: count }, () => {
+    const length = 1 + (next() % 5)
+    const body = Array.from({ length: length - 1 }, () => DIGITS[next() % 62]!).join("")
+    return body + DIGITS[1 + (next() % 61)]!
+  })
+}
+
+const expectStrictlyBetween = (lower: string | null, upper: string | null) => {
+  const key = Rank.between(lower, upper)
+  expect(Rank.isValidRank(key)).toBe(true)
+  if (lower !== null) expect(key > lower).toBe(true)
+  if (upper !== null) expect(key < upper).toBe(true)
+  return key
+}
+
+describe("Rank", () => {
+  it("starts an empty list in the middle of the alphabet", () => {
+    expect(Rank.between(null, null)).toBe(Rank.first)
+    expect(Rank.first).toBe("V")
+  })
+
+  it("places a key strictly between any two distinct valid keys", () => {
+    const sample = keys(4000)
+    for (let i = 0; i + 1 < sample.length; i += 2) {
+      const [a, b] = [sample[i]!, sample[i + 1]!]
+      if (a === b) continue
+      expectStrictlyBetween(a < b ? a : b, a < b ? b : a)
+    }
+  })
+
+  it("handles keys that share a prefix, differ by one digit, or where one is a prefix of the other", () => {
+    for (const [lower, upper] of [["V", "W"], ["V", "V1"], ["V", "V01"], ["VV", "W"], ["Vz", "W"], ["0z", "1"], ["a", "az"], ["y", "z"]] as const) {
+      expectStrictlyBetween(lower, upper)
+    }
+  })
+
+  it("keeps finding room when the same gap is split again and again", () => {
+    let lower = "V"
+    let upper = "W"
+    for (let i = 0; i < 200; i++) {
+      const mid = expectStrictlyBetween(lower, upper)
+      if (i % 2 === 0) lower = mid
+      else upper = mid
+    }
+  })
+
+  it("extends an open end without ever running out: 500 appends at the bottom, 500 at the top", () => {
+    let last = Rank.first
+    for (let i = 0; i < 500; i++) last = expectStrictlyBetween(last, null)
+    expect(last.length).toBeLessThan(12)
+    let firstKey = Rank.first
+    for (let i = 0; i < 500; i++) firstKey = expectStrictlyBetween(null, firstKey)
+  })
+
+  it("places after the lower key when neighbours are equal or inverted (a concurrent tie)", () => {
+    expect(Rank.between("V", "V") > "V").toBe(true)
+    expect(Rank.between("X", "V") > "X").toBe(true)
+  })
+
+  it("spreads seed keys in increasing order", () => {
+    const spread = Rank.spread(5)
+    expect(spread).toEqual(["V", "W", "X", "Y", "Z"])
+    expect(Rank.spread(200).every((key, i, all) => i === 0 || all[i - 1]! < key)).toBe(true)
+  })
+
+  it("accepts only non-empty keys over the alphabet that do not end in its smallest digit", () => {
+    expect(Rank.isValidRank("V")).toBe(true)
+    expect(Rank.isValidRank("0V")).toBe(true)
+    expect(Rank.isValidRank("")).toBe(false)
+    expect(Rank.isValidRank("V0")).toBe(false)
+    expect(Rank.isValidRank("V-")).toBe(false)
+    expect(Rank.isValidRank("V".repeat(257))).toBe(false)
+  })
+})
+
+describe("Placement.placeRank", () => {
+  // A list A(B) < B(D) < C(F), queried the way the repositories answer `neighbourRank`.
+  const list: ReadonlyArray<Ranked<string>> = [
+    { id: "a", rank: "B" },
+    { id: "b", rank: "D" },
+    { id: "c", rank: "F" }
+  ]
+  const neighbour = (anchor: Ranked<string> | null, direction: "after" | "before") =>
+    Effect.sync(() => {
+      const found =
+        anchor === null
+          ? direction === "after" ? list[0] : list.at(-1)
+          : direction === "after" ? list.find((x) => x.rank > anchor.rank) : [...list].reverse().find((x) => x.rank < anchor.rank)
+      return Option.fromNullable(found?.rank)
+    })
+  const [a, b, c] = [list[0]!, list[1]!, list[2]!]
+  const place = (after: Ranked<string> | null, before: Ranked<string> | null, position: "top" | "bottom" = "bottom") =>
+    placeRank({ after, before, position, neighbour })
+
+  it.effect("puts an item right after its anchor, before the anchor's next neighbour", () =>
+    Effect.gen(function* () {
+      const rank = yield* place(a, null)
+      expect(rank > a.rank && rank < b.rank).toBe(true)
+      const last = yield* place(c, null)
+      expect(last > c.rank).toBe(true)
+    })
+  )
+
+  it.effect("puts an item right before its anchor, after the anchor's previous neighbour", () =>
+    Effect.gen(function* () {
+      const rank = yield* place(null, c)
+      expect(rank > b.rank && rank < c.rank).toBe(true)
+      const top = yield* place(null, a)
+      expect(top < a.rank).toBe(true)
+    })
+  )
+
+  it.effect("puts an item between two given anchors", () =>
+    Effect.gen(function* () {
+      const rank = yield* place(a, b)
+      expect(rank > a.rank && rank < b.rank).toBe(true)
+    })
+  )
+
+  it.effect("rejects anchors given in the wrong order, naming beforeId", () =>
+    Effect.gen(function* () {
+      yield* place(b, a).pipe(expectInvalid("beforeId"))
+      yield* place(a, a).pipe(expectInvalid("beforeId"))
+    })
+  )
+
+  it.effect("orders equal ranks by id, so a tie still has a defined before and after", () =>
+    Effect.gen(function* () {
+      const rank = yield* placeRank({ after: { id: "x", rank: "D" }, before: { id: "y", rank: "D" }, position: "bottom", neighbour })
+      expect(rank > "D").toBe(true)
+    })
+  )
+
+  it.effect("without anchors, goes to the top or the bottom of the list", () =>
+    Effect.gen(function* () {
+      expect((yield* place(null, null, "top")) < a.rank).toBe(true)
+      expect((yield* place(null, null, "bottom")) > c.rank).toBe(true)
+      const empty = placeRank<string>({ after: null, before: null, position: "top", neighbour: () => Effect.succeed(Option.none()) })
+      expect(yield* empty).toBe(Rank.first)
+    })
+  )
+})
