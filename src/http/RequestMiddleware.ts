@@ -23,6 +23,11 @@ interface DecodeIssue {
 
 const isRecord = (u: unknown): u is Record<string, unknown> => typeof u === "object" && u !== null && !Array.isArray(u)
 
+// Schema messages quote the rejected value in full: a 60 kB field would come back three times over.
+const MAX_ISSUES = 20
+const MAX_MESSAGE = 300
+const clip = (message: string) => (message.length <= MAX_MESSAGE ? message : `${message.slice(0, MAX_MESSAGE)}…`)
+
 /**
  * Brings every error body to the one shape of the API: `_tag`, `message`, `status`, `issues`
  * (validation) and `correlationId`. Schema decode failures (`HttpApiDecodeError`) become
@@ -42,9 +47,9 @@ const shapeError = (response: HttpServerResponse.HttpServerResponse, correlation
   }
   if (body._tag === "HttpApiDecodeError") {
     const issues: ReadonlyArray<DecodeIssue> = Array.isArray(body.issues)
-      ? body.issues.filter(isRecord).map((i) => ({
+      ? body.issues.filter(isRecord).slice(0, MAX_ISSUES).map((i) => ({
           path: Array.isArray(i.path) ? i.path.filter((p): p is string | number => typeof p === "string" || typeof p === "number") : [],
-          message: typeof i.message === "string" ? i.message : "is invalid"
+          message: typeof i.message === "string" ? clip(i.message) : "is invalid"
         }))
       : []
     const first = issues[0]
@@ -76,7 +81,9 @@ export const requestMiddleware = <E, R>(app: HttpApp.Default<E, R>): HttpApp.Def
         if (response.status >= 500 && response.body._tag === "Empty") {
           yield* Effect.logError("request failed without a response body").pipe(Effect.annotateLogs("correlationId", correlationId))
         }
-        return HttpServerResponse.setHeader(shapeError(response, correlationId), "x-request-id", correlationId)
+        const shaped = HttpServerResponse.setHeader(shapeError(response, correlationId), "x-request-id", correlationId)
+        // RFC 7235: a 401 names the scheme that would be accepted.
+        return response.status === 401 ? HttpServerResponse.setHeader(shaped, "www-authenticate", 'Bearer realm="flowboard"') : shaped
       })
     )
     return yield* app.pipe(
