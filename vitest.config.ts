@@ -6,6 +6,9 @@ export default defineConfig({
     testTimeout: 20_000,
     hookTimeout: 30_000,
     pool: "forks",
+    // Files share a worker's module cache: Effect and the app load once per worker, not per file.
+    // Tests isolate themselves through the layers they build, not through module state.
+    isolate: false,
     coverage: {
       provider: "v8",
       include: ["src/**/*.ts"],

@@ -1,4 +1,4 @@
-import { Config, Option } from "effect"
+import { Config, Option, Redacted } from "effect"
 
 /** Everything the process reads from its environment, read once at the edge. */
 export const HttpConfig = Config.all({
@@ -12,6 +12,8 @@ export const BootstrapConfig = Config.all({
 
 /** `embedded` (PGlite in a data directory) unless `DATABASE_URL` points at Postgres. */
 export const RuntimeMode = Config.option(Config.redacted("DATABASE_URL")).pipe(
-  Config.map((url) => (Option.isSome(url) ? ("production" as const) : ("embedded" as const)))
+  Config.map((url) =>
+    Option.isSome(url) && Redacted.value(url.value).trim() !== "" ? ("production" as const) : ("embedded" as const)
+  )
 )
 export type RuntimeMode = "production" | "embedded"
