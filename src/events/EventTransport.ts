@@ -1,0 +1,50 @@
+import { Context, Data, type Effect } from "effect"
+import type { OutboxEnvelope } from "../domain/Events.js"
+
+export type Priority = "high" | "default" | "low"
+
+export class TransportError extends Data.TaggedError("TransportError")<{
+  readonly message: string
+  readonly cause?: unknown
+}> {}
+
+/** One entry handed to a consumer group; `ack` once the handler's effect has committed. */
+export interface Delivery {
+  readonly id: string
+  readonly envelope: OutboxEnvelope
+  readonly priority: Priority
+  /** 1 on first delivery; higher when claimed again after a consumer died holding it. */
+  readonly deliveryCount: number
+}
+
+/**
+ * How events travel from the relay to the handlers. Redis Streams in production (a stream per
+ * priority, a consumer group per handler); an in-process log with the same semantics for
+ * embedded mode and tests. Delivery is at least once: an entry not acknowledged is handed out
+ * again (to another consumer of the group) after `claimIdle`.
+ */
+export class EventTransport extends Context.Tag("flowboard/EventTransport")<
+  EventTransport,
+  {
+    readonly name: "redis" | "in-process"
+    /** Appends envelopes, in the order given, to the stream of each one's priority. */
+    readonly publish: (envelopes: ReadonlyArray<{ readonly envelope: OutboxEnvelope; readonly priority: Priority }>) => Effect.Effect<void, TransportError>
+    /** Idempotent: makes sure the consumer group exists on every priority stream. */
+    readonly ensureGroup: (group: string) => Effect.Effect<void, TransportError>
+    /**
+     * Up to `count` entries for `consumer` in `group`: first entries other consumers left
+     * pending longer than `claimIdleMs` (taken over), then new ones, higher priority first
+     * without starving lower ones; waits up to `blockMs` when there are none.
+     */
+    readonly read: (options: {
+      readonly group: string
+      readonly consumer: string
+      readonly count: number
+      readonly blockMs: number
+      readonly claimIdleMs: number
+    }) => Effect.Effect<ReadonlyArray<Delivery>, TransportError>
+    readonly ack: (group: string, deliveries: ReadonlyArray<Delivery>) => Effect.Effect<void, TransportError>
+    /** Entries delivered to the group and not yet acknowledged, and entries not yet delivered. */
+    readonly lag: (group: string) => Effect.Effect<{ readonly pending: number; readonly backlog: number }, TransportError>
+  }
+>() {}
