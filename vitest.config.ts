@@ -6,9 +6,12 @@ export default defineConfig({
     testTimeout: 20_000,
     hookTimeout: 30_000,
     pool: "forks",
-    // Files share a worker's module cache: Effect and the app load once per worker, not per file.
-    // Tests isolate themselves through the layers they build, not through module state.
-    isolate: false,
+    // Not `isolate: false`: @effect/vitest's `layer()` assigns its runtime onto the shared `it`,
+    // so with a shared module cache one file's layer leaks into the next file's `it.effect`.
+    // Vitest's default is one worker fewer than the cores: on two cores that is one. Much of a
+    // file's time is waiting (PGlite start-up, module loading), so three workers overlap well.
+    maxWorkers: 3,
+    minWorkers: 1,
     coverage: {
       provider: "v8",
       include: ["src/**/*.ts"],

@@ -1,7 +1,7 @@
 import { HttpApiSchema } from "@effect/platform"
 import { Schema } from "effect"
-import { Conflict, Forbidden, NotFound, ValidationError } from "../domain/Errors.js"
 import { ColumnId, CommentId, ProjectId, TaskId, UserId, ApiKeyId } from "../domain/Ids.js"
+import { strict } from "../domain/Model.js"
 import { Limit } from "../domain/Page.js"
 
 export const projectId = HttpApiSchema.param("projectId", ProjectId)
@@ -16,5 +16,5 @@ export const PageParams = {
   cursor: Schema.optional(Schema.String.pipe(Schema.maxLength(200)))
 }
 
-/** The errors any authenticated, project-scoped operation can answer with. */
-export const scopedErrors = [ValidationError, NotFound, Forbidden, Conflict] as const
+/** Query parameters: an unknown one is a 400 naming it, as for body fields. */
+export const strictParams = <F extends Schema.Struct.Fields>(fields: F) => Schema.Struct(fields).annotations(strict)

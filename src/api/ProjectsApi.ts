@@ -4,12 +4,12 @@ import { Conflict, Forbidden, NotFound, ValidationError, VersionConflict } from 
 import { Member, Project, ProjectStatus } from "../domain/Model.js"
 import { Page } from "../domain/Page.js"
 import { AddMember, CreateProject, MoveProject, UpdateMember, UpdateProject } from "../domain/Requests.js"
-import { PageParams, projectId, userId } from "./Common.js"
+import { PageParams, projectId, strictParams, userId } from "./Common.js"
 
 export class ProjectsApi extends HttpApiGroup.make("projects")
   .add(
     HttpApiEndpoint.get("listProjects", "/projects")
-      .setUrlParams(Schema.Struct({ ...PageParams, status: Schema.optional(ProjectStatus), q: Schema.optional(Schema.String.pipe(Schema.maxLength(200))) }))
+      .setUrlParams(strictParams({ ...PageParams, status: Schema.optional(ProjectStatus), q: Schema.optional(Schema.String.pipe(Schema.maxLength(200))) }))
       .addSuccess(Page(Project))
       .addError(ValidationError)
   )
@@ -61,5 +61,5 @@ export class ProjectsApi extends HttpApiGroup.make("projects")
   .annotate(OpenApi.Title, "Projects")
   .annotate(
     OpenApi.Description,
-    "Projects sit on their own Kanban by status. Members act by role: viewers read, editors change tasks and columns, owners manage the project and its members. Non-members get 404."
+    "Projects sit on their own Kanban by status. Members act by role: viewers read; editors change tasks, columns, comments and the project's name and description; owners also move and delete the project and manage its members. Non-members get 404."
   ) {}

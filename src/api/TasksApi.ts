@@ -5,9 +5,9 @@ import { ColumnId, UserId } from "../domain/Ids.js"
 import { Comment, Priority, Task } from "../domain/Model.js"
 import { Page } from "../domain/Page.js"
 import { CreateComment, CreateTask, MoveTask, UpdateTask } from "../domain/Requests.js"
-import { commentId, PageParams, projectId, taskId } from "./Common.js"
+import { commentId, PageParams, projectId, strictParams, taskId } from "./Common.js"
 
-export const TaskListParams = Schema.Struct({
+export const TaskListParams = strictParams({
   ...PageParams,
   columnId: Schema.optional(ColumnId),
   assigneeId: Schema.optional(UserId),
@@ -58,7 +58,7 @@ export class TasksApi extends HttpApiGroup.make("tasks")
   )
   .add(
     HttpApiEndpoint.get("listComments")`/tasks/${taskId}/comments`
-      .setUrlParams(Schema.Struct(PageParams))
+      .setUrlParams(strictParams(PageParams))
       .addSuccess(Page(Comment))
       .addError(NotFound)
       .addError(ValidationError)

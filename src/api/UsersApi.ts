@@ -4,7 +4,7 @@ import { Conflict, Forbidden, NotFound, ValidationError } from "../domain/Errors
 import { ApiKey, User } from "../domain/Model.js"
 import { Page } from "../domain/Page.js"
 import { CreateKey, CreateUser } from "../domain/Requests.js"
-import { keyId, PageParams, userId } from "./Common.js"
+import { keyId, PageParams, strictParams, userId } from "./Common.js"
 
 export class IssuedKey extends Schema.Class<IssuedKey>("IssuedKey")({
   key: ApiKey,
@@ -15,7 +15,7 @@ export class UsersApi extends HttpApiGroup.make("users")
   .add(HttpApiEndpoint.get("me", "/me").addSuccess(User))
   .add(
     HttpApiEndpoint.get("listUsers", "/users")
-      .setUrlParams(Schema.Struct(PageParams))
+      .setUrlParams(strictParams(PageParams))
       .addSuccess(Page(User))
       .addError(Forbidden)
       .addError(ValidationError)

@@ -20,7 +20,7 @@ export interface Page<A> {
 export const encodeCursor = (id: string): string => Buffer.from(id, "utf8").toString("base64url")
 export const decodeCursor = (cursor: string): string | null => {
   const id = Buffer.from(cursor, "base64url").toString("utf8")
-  return /^[0-9a-f-]{36}$/.test(id) ? id : null
+  return /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(id) ? id : null
 }
 
 /** Build a page from `limit + 1` rows fetched in id order. */

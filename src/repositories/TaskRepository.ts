@@ -36,7 +36,12 @@ export class TaskRepository extends Context.Tag("flowboard/TaskRepository")<
       direction: "after" | "before",
       exclude: TaskId | null
     ) => Effect.Effect<Option.Option<string>, RepositoryError>
-    /** Clears the assignee of every task in the project assigned to `userId` (member removed). */
-    readonly unassignAll: (projectId: ProjectId, userId: UserId) => Effect.Effect<void, RepositoryError>
+    /**
+     * Clears the assignee of every task in the project assigned to `userId` (member removed),
+     * bumping each one's `version` and setting `updatedAt` to `at` like any other change, so a
+     * client holding the old version cannot write the removed member back. Returns the tasks
+     * as they now are.
+     */
+    readonly unassignAll: (projectId: ProjectId, userId: UserId, at: DateTime.Utc) => Effect.Effect<ReadonlyArray<Task>, RepositoryError>
   }
 >() {}

@@ -223,8 +223,13 @@ export class ProjectService extends Effect.Service<ProjectService>()("flowboard/
             }
             const now = yield* DateTime.now
             yield* projects.removeMember(id, userId)
-            yield* tasks.unassignAll(id, userId)
-            yield* outbox.record(actor, [projectEvent("member.removed.v1", project, now, { userId })])
+            const unassigned = yield* tasks.unassignAll(id, userId, now)
+            yield* outbox.record(actor, [
+              projectEvent("member.removed.v1", project, now, { userId }),
+              ...unassigned.map((task) =>
+                makeEvent("task.updated.v1", { type: "task", id: task.id, version: task.version }, now, { projectId: id, changed: ["assigneeId"] })
+              )
+            ])
           })
         )
       })

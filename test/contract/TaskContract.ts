@@ -1,5 +1,5 @@
 import { describe, expect } from "@effect/vitest"
-import { Effect, Option } from "effect"
+import { DateTime, Effect, Option } from "effect"
 import { Comment, Task } from "../../src/domain/Model.js"
 import { ColumnRepository } from "../../src/repositories/ColumnRepository.js"
 import { CommentRepository } from "../../src/repositories/CommentRepository.js"
@@ -107,9 +107,12 @@ export const taskContract = (it: ContractIt) =>
         const [leaver, stayer] = [yield* givenUser(), yield* givenUser()]
         const [mine, theirs] = [yield* givenTask(board, { assigneeId: leaver.id }), yield* givenTask(board, { assigneeId: stayer.id })]
         const elsewhere = yield* givenTask(yield* givenBoard(), { assigneeId: leaver.id })
-        yield* tasks.unassignAll(board.project.id, leaver.id)
+        const at = DateTime.unsafeMake(1_700_000_000_000)
+        const changed = yield* tasks.unassignAll(board.project.id, leaver.id, at)
+        expect(changed.map((t) => [t.id, t.assigneeId, t.version, DateTime.toEpochMillis(t.updatedAt)])).toEqual([[mine.id, null, mine.version + 1, 1_700_000_000_000]])
         const assignee = (id: Task["id"]) => Effect.map(tasks.findById(id), (t) => Option.getOrThrow(t).assigneeId)
         expect(yield* assignee(mine.id)).toBeNull()
+        expect(Option.getOrThrow(yield* tasks.findById(mine.id)).version).toBe(mine.version + 1)
         expect(yield* assignee(theirs.id)).toBe(stayer.id)
         expect(yield* assignee(elsewhere.id)).toBe(leaver.id)
       }))

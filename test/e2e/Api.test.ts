@@ -114,8 +114,10 @@ layer(SceneLive)("the API", (it) => {
         ["a limit above the cap", "GET", `${tasks}?limit=201`, undefined, "limit"],
         ["a limit that is no number", "GET", `${tasks}?limit=ten`, undefined, "limit"],
         ["an unknown priority filter", "GET", `${tasks}?priority=critical`, undefined, "priority"],
+        ["an unknown query parameter", "GET", `${tasks}?colour=red`, undefined, "colour"],
         ["a date filter that is no date", "GET", `${tasks}?dueBefore=yesterday`, undefined, "dueBefore"],
         ["a forged cursor", "GET", `${tasks}?cursor=bm90LWEtY3Vyc29y`, undefined, "cursor"],
+        ["a cursor that is no UUID", "GET", `${tasks}?cursor=${Buffer.from("-".repeat(36)).toString("base64url")}`, undefined, "cursor"],
         ["a column of another project", "POST", tasks, { title: "A", columnId: other.columns[0]!.id }, "columnId"],
         ["an assignee who is not a member", "POST", tasks, { title: "A", assigneeId: cast.outsider.user.id }, "assigneeId"],
         ["an anchor in another column", "POST", `/api/v1/tasks/${task.id}/move`, { version: 1, columnId: columns[2]!.id, afterId: task.id }, "afterId"]

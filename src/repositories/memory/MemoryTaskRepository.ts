@@ -84,16 +84,13 @@ export const MemoryTaskRepository = Layer.effect(
             exclude
           )
         ),
-      // A bulk UPDATE of one column: versions and update times stay as they were.
-      unassignAll: (projectId, userId) =>
-        store.write((t) =>
-          ok(undefined, {
-            ...t,
-            tasks: HashMap.map(t.tasks, (task) =>
-              task.projectId === projectId && task.assigneeId === userId ? new Task({ ...task, assigneeId: null }) : task
-            )
-          })
-        )
+      unassignAll: (projectId, userId, at) =>
+        store.write((t) => {
+          const changed = rowsOf(t.tasks)
+            .filter((task) => task.projectId === projectId && task.assigneeId === userId)
+            .map((task) => new Task({ ...task, assigneeId: null, version: task.version + 1, updatedAt: at }))
+          return ok(changed, { ...t, tasks: changed.reduce((tasks, task) => HashMap.set(tasks, task.id, task), t.tasks) })
+        })
     })
   })
 )

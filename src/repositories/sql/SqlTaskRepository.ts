@@ -51,6 +51,13 @@ export const SqlTaskRepositoryLive = Layer.effect(
       Result: TaskFromRow,
       execute: (id) => sql`SELECT * FROM tasks WHERE id = ${id}`
     })
+    const unassignAll = SqlSchema.findAll({
+      Request: Schema.Struct({ projectId: ProjectId, userId: UserId, at: Timestamp }),
+      Result: TaskFromRow,
+      execute: ({ at, projectId, userId }) =>
+        sql`UPDATE tasks SET assignee_id = NULL, version = version + 1, updated_at = ${at}
+            WHERE project_id = ${projectId} AND assignee_id = ${userId} RETURNING *`
+    })
     const update = SqlSchema.findAll({
       Request: Schema.Struct({ row: TaskRow, expectedVersion: Schema.Int }),
       Result: Schema.Struct({ id: TaskId }),
@@ -129,12 +136,8 @@ export const SqlTaskRepositoryLive = Layer.effect(
           Effect.map(Option.map((row) => row.rank)),
           traced("SqlTaskRepository.neighbourRank")
         ),
-      // A bulk clear of one column, as the port says: versions and update times stay as they were.
-      unassignAll: (projectId, userId) =>
-        sql`UPDATE tasks SET assignee_id = NULL WHERE project_id = ${projectId} AND assignee_id = ${userId}`.pipe(
-          Effect.asVoid,
-          traced("SqlTaskRepository.unassignAll")
-        )
+      unassignAll: (projectId, userId, at) =>
+        unassignAll({ projectId, userId, at }).pipe(traced("SqlTaskRepository.unassignAll"))
     })
   })
 )

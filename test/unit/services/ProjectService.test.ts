@@ -389,9 +389,16 @@ describe("ProjectService", () => {
 
         yield* projects.removeMember(editor.actor, project.id, ada.user.id).pipe(expectFailure("Forbidden"))
         const [, events] = yield* recording(projects.removeMember(ada.actor, project.id, editor.user.id))
-        expect(events.map(summary)).toEqual([{ type: "member.removed.v1", aggregateId: project.id, aggregateVersion: 1 }])
+        // The unassigned task changes like any edit: a new version and its own event.
+        expect(events.map(summary)).toEqual([
+          { type: "member.removed.v1", aggregateId: project.id, aggregateVersion: 1 },
+          { type: "task.updated.v1", aggregateId: theirs.id, aggregateVersion: theirs.version + 1 }
+        ])
         expect(events[0]!.payload).toEqual({ userId: editor.user.id })
-        expect((yield* tasks.get(ada.actor, theirs.id)).assigneeId).toBeNull()
+        expect(events[1]!.payload).toEqual({ projectId: project.id, changed: ["assigneeId"] })
+        const unassigned = yield* tasks.get(ada.actor, theirs.id)
+        expect(unassigned.assigneeId).toBeNull()
+        expect(unassigned.version).toBe(theirs.version + 1)
         expect((yield* tasks.get(ada.actor, mine.id)).assigneeId).toBe(ada.user.id)
         expect((yield* projects.listMembers(ada.actor, project.id)).map((m) => m.userId)).toEqual([ada.user.id])
       }).pipe(fresh)
