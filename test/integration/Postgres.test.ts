@@ -3,6 +3,7 @@ import { SqlClient } from "@effect/sql"
 import { PgClient } from "@effect/sql-pg"
 import { describe, expect, it } from "@effect/vitest"
 import { ConfigProvider, Effect, Layer, Redacted } from "effect"
+import { migrations } from "../../migrations/index.js"
 import {
   MigrationsLive,
   MigrationsTable,
@@ -12,6 +13,9 @@ import {
 } from "../../src/repositories/sql/Database.js"
 import { makeScratchDatabase, PostgresTest, skipPostgres } from "../support/Database.js"
 
+/** Every migration this build ships, as `[id, name]`: what a fresh database ends up with. */
+const shipped = Effect.map(migrations, (all) => all.map(([id, name]) => [id, name] as const))
+
 const createdAt = new Date("2024-05-01T10:00:00.123Z")
 
 describe.skipIf(skipPostgres)("Postgres", () => {
@@ -19,8 +23,8 @@ describe.skipIf(skipPostgres)("Postgres", () => {
     it.effect("has the schema, and rows round-trip exactly as they do on PGlite", () =>
       Effect.gen(function*() {
         const sql = yield* SqlClient.SqlClient
-        const applied = yield* sql`SELECT migration_id, name FROM ${sql(MigrationsTable)}`
-        expect(applied).toEqual([{ migrationId: 1, name: "initial" }])
+        const applied = yield* sql`SELECT migration_id, name FROM ${sql(MigrationsTable)} ORDER BY migration_id`
+        expect(applied).toEqual((yield* shipped).map(([migrationId, name]) => ({ migrationId, name })))
 
         const owner = { id: crypto.randomUUID(), email: "ada@example.com", name: "Ada", role: "admin", createdAt }
         yield* sql`INSERT INTO users ${sql.insert(owner)}`
@@ -61,7 +65,7 @@ describe.skipIf(skipPostgres)("Postgres", () => {
         Effect.provide(MigrationsLive.pipe(Layer.provideMerge(PostgresClientLive))),
         Effect.withConfigProvider(config)
       )
-      expect(row).toEqual({ appName: "flowboard", migrations: "1" })
+      expect(row).toEqual({ appName: "flowboard", migrations: String((yield* shipped).length) })
     }).pipe(Effect.provide(Reactivity.layer)))
 
   // Plain `Migrator.make` fails this: both processes create the migrations table at once.
@@ -75,6 +79,6 @@ describe.skipIf(skipPostgres)("Postgres", () => {
         )
       )
       const results = yield* Effect.all([startUp, startUp, startUp], { concurrency: "unbounded" })
-      expect(results.flat()).toEqual([[1, "initial"]])
+      expect(results.flat()).toEqual(yield* shipped)
     }).pipe(Effect.provide(Reactivity.layer)))
 })
