@@ -1,0 +1,72 @@
+import { NodeHttpServer } from "@effect/platform-node"
+import type { SqlClient } from "@effect/sql"
+import { describe, expect, layer } from "@effect/vitest"
+import { Effect, Layer } from "effect"
+import { ServicesLive } from "../../layers/Services.js"
+import { CreateColumn, CreateProject, CreateTask, MoveTask, UpdateTask } from "../../src/domain/Requests.js"
+import { HttpAppLive } from "../../src/http/Server.js"
+import { SqlRepositoriesLive } from "../../src/repositories/sql/index.js"
+import { SqlReadiness } from "../../src/repositories/sql/SqlReadiness.js"
+import { PgliteTest, PostgresTest, skipPostgres } from "../support/Database.js"
+import { bootstrapAdmin, clientWithKey } from "../support/TestApi.js"
+
+/**
+ * The whole API over the SQL adapters: what `npm start` runs (PGlite) and production runs
+ * (Postgres), including the row locks that keep WIP limits under concurrent moves.
+ */
+const apiOn = <E>(database: Layer.Layer<SqlClient.SqlClient, E>) =>
+  HttpAppLive.pipe(
+    Layer.provideMerge(Layer.mergeAll(ServicesLive, SqlReadiness("test")).pipe(Layer.provideMerge(SqlRepositoriesLive))),
+    Layer.provideMerge(NodeHttpServer.layerTest),
+    Layer.provide(database)
+  )
+
+const walkthrough = Effect.gen(function* () {
+  const admin = yield* bootstrapAdmin
+  const client = yield* clientWithKey(admin.token)
+  const project = yield* client.projects.createProject({ payload: new CreateProject({ key: "SQL", name: "On SQL" }) })
+  const columns = yield* client.board.listColumns({ path: { projectId: project.id } })
+  const [a, b, c] = yield* Effect.forEach(["A", "B", "C"], (title) =>
+    client.tasks.createTask({ path: { projectId: project.id }, payload: new CreateTask({ title }) })
+  )
+  // C goes between A and B; then B to "In progress".
+  yield* client.tasks.moveTask({ path: { taskId: c!.id }, payload: new MoveTask({ version: 1, columnId: columns[0]!.id, afterId: a!.id, beforeId: b!.id }) })
+  yield* client.tasks.moveTask({ path: { taskId: b!.id }, payload: new MoveTask({ version: 1, columnId: columns[2]!.id }) })
+  const board = yield* client.board.getBoard({ path: { projectId: project.id } })
+  expect(board.columns.map((col) => col.tasks.map((t) => t.title))).toEqual([["A", "C"], [], ["B"], [], []])
+
+  const stale = yield* Effect.flip(client.tasks.updateTask({ path: { taskId: c!.id }, payload: new UpdateTask({ version: 1, title: "late" }) }))
+  expect(stale._tag).toBe("VersionConflict")
+  return { client, project }
+})
+
+const wipUnderConcurrency = Effect.gen(function* () {
+  const { client, project } = yield* walkthrough
+  const limited = yield* client.board.createColumn({ path: { projectId: project.id }, payload: new CreateColumn({ name: "Narrow", wipLimit: 2 }) })
+  const tasks = yield* Effect.forEach(Array.from({ length: 6 }, (_, i) => `W${i}`), (title) =>
+    client.tasks.createTask({ path: { projectId: project.id }, payload: new CreateTask({ title }) })
+  )
+  const results = yield* Effect.all(
+    tasks.map((task) =>
+      Effect.either(client.tasks.moveTask({ path: { taskId: task.id }, payload: new MoveTask({ version: 1, columnId: limited.id }) }))
+    ),
+    { concurrency: "unbounded" }
+  )
+  const refused = results.filter((r) => r._tag === "Left").map((r) => (r._tag === "Left" ? r.left._tag : ""))
+  expect(results.filter((r) => r._tag === "Right")).toHaveLength(2)
+  expect(refused).toEqual(Array(4).fill("WipLimitExceeded"))
+  const board = yield* client.board.getBoard({ path: { projectId: project.id } })
+  expect(board.columns.find((col) => col.id === limited.id)!.tasks).toHaveLength(2)
+})
+
+describe("the API on PGlite", () => {
+  layer(apiOn(PgliteTest), { timeout: 60_000 })((it) => {
+    it.effect("runs the walkthrough and holds WIP limits under concurrent moves", () => wipUnderConcurrency)
+  })
+})
+
+describe.skipIf(skipPostgres)("the API on Postgres", () => {
+  layer(apiOn(PostgresTest), { timeout: 60_000 })((it) => {
+    it.effect("runs the walkthrough and holds WIP limits under concurrent moves", () => wipUnderConcurrency)
+  })
+})
