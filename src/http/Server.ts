@@ -1,6 +1,7 @@
-import { HttpApiBuilder, HttpApiScalar } from "@effect/platform"
+import { HttpApiBuilder, HttpApiScalar, HttpMiddleware } from "@effect/platform"
 import { Layer } from "effect"
 import { Api } from "../api/Api.js"
+import { isUntraced } from "../observability/Tracing.js"
 import { AuthenticationLive } from "./Authentication.js"
 import { BoardHttp } from "./BoardHttp.js"
 import { HealthHttp } from "./HealthHttp.js"
@@ -14,8 +15,13 @@ export const ApiLive = HttpApiBuilder.api(Api).pipe(
   Layer.provide(AuthenticationLive)
 )
 
-/** The whole HTTP application, waiting for an `HttpServer` (Node's, or the test server). */
+/**
+ * The whole HTTP application, waiting for an `HttpServer` (Node's, or the test server). Every
+ * request gets a server span (continuing an incoming `traceparent`) except probes, scrapes and
+ * the dashboard.
+ */
 export const HttpAppLive = HttpApiBuilder.serve(requestMiddleware).pipe(
+  HttpMiddleware.withTracerDisabledWhen(isUntraced),
   Layer.provide(HttpApiScalar.layer({ path: "/docs" })),
   Layer.provide(HttpApiBuilder.middlewareOpenApi({ path: "/api/openapi.json" })),
   Layer.provide(ApiLive)

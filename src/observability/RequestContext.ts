@@ -1,4 +1,4 @@
-import { Effect, FiberRef } from "effect"
+import { Effect, FiberRef, Option, type Tracer } from "effect"
 
 /**
  * The request a fiber is working for. Set by the HTTP middleware; read by the outbox so every
@@ -16,7 +16,22 @@ export const CurrentRequest = FiberRef.unsafeMake<RequestInfo>({
   causationId: null
 })
 
+/**
+ * Runs `effect` for the given request. When a span is current (the HTTP server span, itself a
+ * child of an incoming `traceparent`), its `traceparent` is what the context records, so an
+ * event continues this process's trace; `info.traceparent` stays as the fallback for requests
+ * that are not traced.
+ */
+/** `00-<trace id>-<span id>-<flags>` (W3C trace context) for a span of ours or one continued from elsewhere. */
+export const traceparentOf = (span: Tracer.AnySpan): string => `00-${span.traceId}-${span.spanId}-${span.sampled ? "01" : "00"}`
+
 export const withRequest = (info: RequestInfo) => <A, E, R>(effect: Effect.Effect<A, E, R>) =>
-  Effect.locally(effect, CurrentRequest, info).pipe(
-    info.correlationId === null ? (e) => e : Effect.annotateLogs("correlationId", info.correlationId)
-  )
+  Effect.flatMap(Effect.option(Effect.currentSpan), (span) => {
+    const traceparent = Option.match(span, {
+      onNone: () => info.traceparent,
+      onSome: traceparentOf
+    })
+    return Effect.locally(effect, CurrentRequest, { ...info, traceparent }).pipe(
+      info.correlationId === null ? (e) => e : Effect.annotateLogs("correlationId", info.correlationId)
+    )
+  })
