@@ -46,5 +46,12 @@ export class EventTransport extends Context.Tag("flowboard/EventTransport")<
     readonly ack: (group: string, deliveries: ReadonlyArray<Delivery>) => Effect.Effect<void, TransportError>
     /** Entries delivered to the group and not yet acknowledged, and entries not yet delivered. */
     readonly lag: (group: string) => Effect.Effect<{ readonly pending: number; readonly backlog: number }, TransportError>
+    /**
+     * Deletes the entries every group has read and acknowledged, never one a group has not read
+     * yet or still holds pending; answers how many went. Streams without any group are kept
+     * whole (a group created later starts from their beginning). Transports also run it on
+     * their own every `trimInterval`; call it to trim at once (tests, admin).
+     */
+    readonly trim: Effect.Effect<number, TransportError>
   }
 >() {}

@@ -1,0 +1,90 @@
+/**
+ * ioredis clients, one per role. Commands share one connection (ioredis pipelines concurrent
+ * commands on it). A blocking read (`XREAD BLOCK`) holds its connection for the whole wait, so
+ * every blocking reader gets a dedicated connection of its own, closed with its scope.
+ *
+ * Failure behaviour is chosen for the event pipeline: when Redis is away a command fails
+ * within about a reconnect attempt (`maxRetriesPerRequest: 1`) or `commandTimeoutMs`, instead
+ * of queueing for ever, so the relay rolls back, backs off and leaves events in the outbox.
+ * ioredis keeps reconnecting in the background; the first command after Redis returns works.
+ */
+import { Config, type ConfigError, Context, Effect, Layer, Redacted, Runtime, type Scope } from "effect"
+import { Redis as IORedis } from "ioredis"
+
+export interface RedisOptions {
+  readonly url: Redacted.Redacted
+  /** Prepended to every key, so deployments (and test suites) sharing a server stay apart. */
+  readonly prefix: string
+  /** A non-blocking command not answered by then fails; default 5 s. */
+  readonly commandTimeoutMs?: number
+}
+
+export class Redis extends Context.Tag("flowboard/Redis")<
+  Redis,
+  {
+    readonly prefix: string
+    /** The shared connection for ordinary (non-blocking) commands. */
+    readonly commands: IORedis
+    /** A new connection for blocking commands, closed when the scope closes. */
+    readonly dedicated: (role: string) => Effect.Effect<IORedis, never, Scope.Scope>
+  }
+>() {}
+
+// Reconnect quickly at first, then every 2 s at most, for ever.
+const retryStrategy = (attempt: number) => Math.min(50 * 2 ** attempt, 2000)
+
+/** Connection state changes become log lines (once per change, not per failed attempt). */
+const observe = (client: IORedis, role: string, runtime: Runtime.Runtime<never>) => {
+  const log = Runtime.runFork(runtime)
+  let healthy = true
+  client.on("ready", () => {
+    if (!healthy) log(Effect.logInfo(`Redis ${role} connection restored`))
+    healthy = true
+  })
+  // Without an "error" listener ioredis prints every reconnect failure to the console.
+  client.on("error", (error: Error) => {
+    if (healthy) log(Effect.logWarning(`Redis ${role} connection lost: ${error.message}`))
+    healthy = false
+  })
+}
+
+const acquire = (url: Redacted.Redacted, role: string, commandTimeout: number | undefined) =>
+  Effect.gen(function* () {
+    const runtime = yield* Effect.runtime<never>()
+    return yield* Effect.acquireRelease(
+      Effect.sync(() => {
+        const client = new IORedis(Redacted.value(url), {
+          connectionName: `flowboard:${role}`,
+          maxRetriesPerRequest: 1,
+          retryStrategy,
+          ...(commandTimeout === undefined ? {} : { commandTimeout })
+        })
+        observe(client, role, runtime)
+        return client
+      }),
+      // `disconnect`, not `quit`: a blocked XREAD would hold `quit` until its timeout, and
+      // anything still in flight at shutdown is retried by the outbox or the consumer group.
+      (client) => Effect.sync(() => client.disconnect())
+    )
+  })
+
+export const make = (options: RedisOptions): Effect.Effect<Context.Tag.Service<Redis>, never, Scope.Scope> =>
+  Effect.gen(function* () {
+    const commands = yield* acquire(options.url, "commands", options.commandTimeoutMs ?? 5000)
+    return {
+      prefix: options.prefix,
+      commands,
+      // No command timeout: a blocking read is bounded by its own BLOCK argument.
+      dedicated: (role) => acquire(options.url, role, undefined)
+    }
+  })
+
+export const layer = (options: RedisOptions): Layer.Layer<Redis> => Layer.scoped(Redis, make(options))
+
+/** `REDIS_URL` (required) and `REDIS_PREFIX` (default `flowboard:`). */
+export const RedisConfig = Config.all({
+  url: Config.redacted("REDIS_URL"),
+  prefix: Config.string("REDIS_PREFIX").pipe(Config.withDefault("flowboard:"))
+})
+
+export const RedisLive: Layer.Layer<Redis, ConfigError.ConfigError> = Layer.unwrapEffect(Effect.map(RedisConfig, layer))

@@ -1,0 +1,41 @@
+import { describe, expect, it } from "@effect/vitest"
+import { DateTime, Effect, Either } from "effect"
+import { decodeEnvelope, encodeEnvelope } from "../../../src/events/EnvelopeCodec.js"
+import { priorityOf, readOrder } from "../../../src/events/Priority.js"
+import { anEnvelope } from "../../contract/Fixtures.js"
+
+describe("Priority", () => {
+  it("board changes are high, account housekeeping low, the rest default", () => {
+    expect(priorityOf("task.moved.v1")).toBe("high")
+    expect(priorityOf("comment.added.v1")).toBe("high")
+    expect(priorityOf("project.created.v1")).toBe("default")
+    expect(priorityOf("apikey.revoked.v1")).toBe("low")
+  })
+
+  it("reads start at high 6, default 3 and low 1 times in 10, each falling through to the rest", () => {
+    const orders = Array.from({ length: 20 }, (_, round) => readOrder(round))
+    const starts = orders.map((order) => order[0])
+    expect(["high", "default", "low"].map((p) => starts.filter((s) => s === p).length)).toEqual([12, 6, 2])
+    orders.forEach((order) => expect([...order].sort()).toEqual(["default", "high", "low"]))
+  })
+})
+
+describe("EnvelopeCodec", () => {
+  it.effect("round-trips an envelope with its priority", () =>
+    Effect.gen(function* () {
+      const envelope = anEnvelope({ actor: "u1", correlationId: "c", causationId: null, traceparent: "00-ab-cd-01" })
+      const decoded = decodeEnvelope(yield* encodeEnvelope(envelope, "low"))
+      expect(Either.isRight(decoded)).toBe(true)
+      if (Either.isRight(decoded)) {
+        expect(decoded.right.priority).toBe("low")
+        expect({ ...decoded.right.envelope, occurredAt: DateTime.formatIso(decoded.right.envelope.occurredAt) })
+          .toEqual({ ...envelope, occurredAt: DateTime.formatIso(envelope.occurredAt) })
+      }
+    }))
+
+  it("explains why text is not an envelope", () => {
+    expect(Either.isLeft(decodeEnvelope("not json"))).toBe(true)
+    const wrongType = JSON.stringify({ ...anEnvelope(), occurredAt: "2026-01-01T00:00:00Z", priority: "high", type: "nope" })
+    expect(Either.getLeft(decodeEnvelope(wrongType))._tag).toBe("Some")
+  })
+})
