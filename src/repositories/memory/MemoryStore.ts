@@ -1,7 +1,9 @@
 import { Context, Effect, Either, Exit, FiberRef, HashMap, Layer, Ref } from "effect"
+import type { ActivityEntry } from "../../domain/Activity.js"
 import { RepositoryError } from "../../domain/Errors.js"
 import type { OutboxEnvelope } from "../../domain/Events.js"
 import type { Column, Comment, Member, Project, StoredApiKey, Task, User } from "../../domain/Model.js"
+import type { ProgressCounts } from "../../domain/Progress.js"
 
 /** The task counter is a column of `projects` but not a field of `Project`, so `update` cannot reset it. */
 export interface ProjectRow {
@@ -19,6 +21,9 @@ export interface Tables {
   readonly columns: HashMap.HashMap<string, Column>
   readonly tasks: HashMap.HashMap<string, Task>
   readonly comments: HashMap.HashMap<string, Comment>
+  /** Read models kept by the event handlers, keyed by event id and by project id. */
+  readonly activity: HashMap.HashMap<string, ActivityEntry>
+  readonly progress: HashMap.HashMap<string, ProgressCounts>
   readonly outbox: HashMap.HashMap<string, OutboxEnvelope>
 }
 
@@ -30,6 +35,8 @@ const emptyTables: Tables = {
   columns: HashMap.empty(),
   tasks: HashMap.empty(),
   comments: HashMap.empty(),
+  activity: HashMap.empty(),
+  progress: HashMap.empty(),
   outbox: HashMap.empty()
 }
 

@@ -1,8 +1,11 @@
 import { Layer } from "effect"
+import { MemoryActivityRepository } from "./MemoryActivityRepository.js"
 import { MemoryApiKeyRepository } from "./MemoryApiKeyRepository.js"
 import { MemoryColumnRepository } from "./MemoryColumnRepository.js"
 import { MemoryCommentRepository } from "./MemoryCommentRepository.js"
+import { MemoryEventLogRepository } from "./MemoryEventLogRepository.js"
 import { MemoryOutboxRepository } from "./MemoryOutboxRepository.js"
+import { MemoryProjectProgressRepository } from "./MemoryProjectProgressRepository.js"
 import { MemoryProjectRepository } from "./MemoryProjectRepository.js"
 import { MemoryStoreLive } from "./MemoryStore.js"
 import { MemoryTaskRepository } from "./MemoryTaskRepository.js"
@@ -22,5 +25,8 @@ export const MemoryRepositoriesLive = Layer.mergeAll(
   MemoryColumnRepository,
   MemoryTaskRepository,
   MemoryCommentRepository,
-  MemoryOutboxRepository
+  MemoryOutboxRepository,
+  MemoryActivityRepository,
+  MemoryProjectProgressRepository,
+  MemoryEventLogRepository
 ).pipe(Layer.provide(MemoryStoreLive))

@@ -1,0 +1,79 @@
+import { Effect, Option, Schema } from "effect"
+import { ActivityEntry, PROJECT_EVENT_TYPES, projectIdOf } from "../../domain/Activity.js"
+import type { RepositoryError } from "../../domain/Errors.js"
+import type { OutboxEnvelope } from "../../domain/Events.js"
+import { ColumnId, TaskId, UserId } from "../../domain/Ids.js"
+import { ActivityRepository } from "../../repositories/ActivityRepository.js"
+import { ColumnRepository } from "../../repositories/ColumnRepository.js"
+import { ProjectRepository } from "../../repositories/ProjectRepository.js"
+import { TaskRepository } from "../../repositories/TaskRepository.js"
+import { UserRepository } from "../../repositories/UserRepository.js"
+import { handlerRetry } from "../../resilience/RetrySchedules.js"
+import type { EventHandler } from "../EventHandler.js"
+import { type Names, summarise } from "./ActivitySummary.js"
+
+export const ACTIVITY_FEED_HANDLER = "activity-feed"
+
+// Ids read from an event, if they are ids: payloads are data from the past, not trusted shapes.
+const taskIdOf = Schema.decodeUnknownOption(TaskId)
+const columnIdOf = Schema.decodeUnknownOption(ColumnId)
+const userIdOf = Schema.decodeUnknownOption(UserId)
+
+/**
+ * The activity feed: one entry per project event, keyed by the event id, so a second delivery
+ * (which the runtime's inbox already skips) would change nothing either. Entries of a deleted
+ * project are forgotten with it; events of a project that no longer exists write nothing.
+ */
+export const ActivityFeedHandler = Effect.gen(function* () {
+  const activity = yield* ActivityRepository
+  const projects = yield* ProjectRepository
+  const tasks = yield* TaskRepository
+  const columns = yield* ColumnRepository
+  const users = yield* UserRepository
+
+  // Names the payload does not carry, as they are now; a summary is written once, when handled.
+  const lookUp = (event: OutboxEnvelope): Effect.Effect<Names, RepositoryError> =>
+    Effect.all({
+      task: Option.match(event.aggregateType === "task" && !("title" in event.payload) ? taskIdOf(event.aggregateId) : Option.none(), {
+        onNone: () => Effect.succeedNone,
+        onSome: (id) => Effect.map(tasks.findById(id), Option.map((task) => ({ number: task.number, title: task.title })))
+      }),
+      column: Option.match(columnIdOf(event.payload["toColumnId"]), {
+        onNone: () => Effect.succeedNone,
+        onSome: (id) => Effect.map(columns.findById(id), Option.map((column) => column.name))
+      }),
+      user: Option.match(userIdOf(event.payload["userId"]), {
+        onNone: () => Effect.succeedNone,
+        onSome: (id) => Effect.map(users.findById(id), Option.map((user) => user.name))
+      })
+    })
+
+  const handle = Effect.fn("ActivityFeedHandler.handle")(function* (event: OutboxEnvelope) {
+    const projectId = projectIdOf(event)
+    if (Option.isNone(projectId)) return
+    if (event.type === "project.deleted.v1") return yield* activity.deleteProject(projectId.value)
+    if (Option.isNone(yield* projects.findById(projectId.value))) return
+    const summary = summarise(event, yield* lookUp(event))
+    yield* activity.record(
+      new ActivityEntry({
+        id: event.id,
+        projectId: projectId.value,
+        type: event.type,
+        aggregateType: event.aggregateType,
+        aggregateId: event.aggregateId,
+        actor: event.actor,
+        occurredAt: event.occurredAt,
+        summary,
+        payload: event.payload
+      })
+    )
+  })
+
+  return {
+    name: ACTIVITY_FEED_HANDLER,
+    types: PROJECT_EVENT_TYPES,
+    concurrency: 8,
+    retry: handlerRetry,
+    handle
+  } satisfies EventHandler
+})
