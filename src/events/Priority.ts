@@ -1,5 +1,5 @@
 import { Schema } from "effect"
-import type { EventType } from "../domain/Events.js"
+import type { AggregateType } from "../domain/Events.js"
 import type { Priority } from "./EventTransport.js"
 
 export const PrioritySchema = Schema.Literal("high", "default", "low")
@@ -8,35 +8,22 @@ export const PrioritySchema = Schema.Literal("high", "default", "low")
 export const priorities: ReadonlyArray<Priority> = ["high", "default", "low"]
 
 /**
- * Which stream an event travels on. High: what people watch change on a board (tasks, columns,
- * comments), so live views stay snappy under a bulk import. Low: account housekeeping nobody
- * waits for. Everything else is default. A `Record` over every event type, so adding an event
- * type without deciding its priority does not compile.
+ * Which stream an event travels on, decided by its aggregate type, not its event type: order is
+ * kept within a stream only, and an aggregate's events must stay in order (a task moved before
+ * it was created is nonsense to a read model). So every event of one aggregate shares a stream.
+ * High: project structure and membership (columns, members: what boards and access checks
+ * are built from), a small volume. Default: task and comment churn, the bulk of the traffic.
+ * Low: account housekeeping nobody waits for. A `Record` over every aggregate type, so a new
+ * aggregate without a decided priority does not compile.
  */
-const byType: Readonly<Record<EventType, Priority>> = {
-  "project.created.v1": "default",
-  "project.updated.v1": "default",
-  "project.moved.v1": "default",
-  "project.deleted.v1": "default",
-  "member.added.v1": "default",
-  "member.updated.v1": "default",
-  "member.removed.v1": "default",
-  "column.created.v1": "high",
-  "column.updated.v1": "high",
-  "column.deleted.v1": "high",
-  "columns.reordered.v1": "high",
-  "task.created.v1": "high",
-  "task.updated.v1": "high",
-  "task.moved.v1": "high",
-  "task.deleted.v1": "high",
-  "comment.added.v1": "high",
-  "comment.deleted.v1": "high",
-  "user.created.v1": "low",
-  "apikey.created.v1": "low",
-  "apikey.revoked.v1": "low"
+const byAggregate: Readonly<Record<AggregateType, Priority>> = {
+  project: "high",
+  task: "default",
+  user: "low",
+  apikey: "low"
 }
 
-export const priorityOf = (type: EventType): Priority => byType[type]
+export const priorityOf = (event: { readonly aggregateType: AggregateType }): Priority => byAggregate[event.aggregateType]
 
 /**
  * Weighted read order, so higher priorities drain first without starving lower ones: out of

@@ -17,6 +17,8 @@ export interface RedisOptions {
   readonly prefix: string
   /** A non-blocking command not answered by then fails; default 5 s. */
   readonly commandTimeoutMs?: number
+  /** Reconnection attempts back off exponentially up to this; default 2 s. */
+  readonly maxReconnectDelayMs?: number
 }
 
 export class Redis extends Context.Tag("flowboard/Redis")<
@@ -30,8 +32,6 @@ export class Redis extends Context.Tag("flowboard/Redis")<
   }
 >() {}
 
-// Reconnect quickly at first, then every 2 s at most, for ever.
-const retryStrategy = (attempt: number) => Math.min(50 * 2 ** attempt, 2000)
 
 /** Connection state changes become log lines (once per change, not per failed attempt). */
 const observe = (client: IORedis, role: string, runtime: Runtime.Runtime<never>) => {
@@ -48,15 +48,16 @@ const observe = (client: IORedis, role: string, runtime: Runtime.Runtime<never>)
   })
 }
 
-const acquire = (url: Redacted.Redacted, role: string, commandTimeout: number | undefined) =>
+const acquire = (options: RedisOptions, role: string, commandTimeout: number | undefined) =>
   Effect.gen(function* () {
     const runtime = yield* Effect.runtime<never>()
     return yield* Effect.acquireRelease(
       Effect.sync(() => {
-        const client = new IORedis(Redacted.value(url), {
+        const client = new IORedis(Redacted.value(options.url), {
           connectionName: `flowboard:${role}`,
           maxRetriesPerRequest: 1,
-          retryStrategy,
+          // Quickly at first, then at a steady pace, for ever.
+          retryStrategy: (attempt) => Math.min(25 * 2 ** attempt, options.maxReconnectDelayMs ?? 2000),
           ...(commandTimeout === undefined ? {} : { commandTimeout })
         })
         observe(client, role, runtime)
@@ -70,12 +71,12 @@ const acquire = (url: Redacted.Redacted, role: string, commandTimeout: number | 
 
 export const make = (options: RedisOptions): Effect.Effect<Context.Tag.Service<Redis>, never, Scope.Scope> =>
   Effect.gen(function* () {
-    const commands = yield* acquire(options.url, "commands", options.commandTimeoutMs ?? 5000)
+    const commands = yield* acquire(options, "commands", options.commandTimeoutMs ?? 5000)
     return {
       prefix: options.prefix,
       commands,
       // No command timeout: a blocking read is bounded by its own BLOCK argument.
-      dedicated: (role) => acquire(options.url, role, undefined)
+      dedicated: (role) => acquire(options, role, undefined)
     }
   })
 

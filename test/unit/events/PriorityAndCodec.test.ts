@@ -5,11 +5,11 @@ import { priorityOf, readOrder } from "../../../src/events/Priority.js"
 import { anEnvelope } from "../../contract/Fixtures.js"
 
 describe("Priority", () => {
-  it("board changes are high, account housekeeping low, the rest default", () => {
-    expect(priorityOf("task.moved.v1")).toBe("high")
-    expect(priorityOf("comment.added.v1")).toBe("high")
-    expect(priorityOf("project.created.v1")).toBe("default")
-    expect(priorityOf("apikey.revoked.v1")).toBe("low")
+  it("goes by aggregate, so all of an aggregate's events share one stream and keep their order", () => {
+    expect(priorityOf({ aggregateType: "project" })).toBe("high")
+    expect(priorityOf({ aggregateType: "task" })).toBe("default")
+    expect(priorityOf({ aggregateType: "user" })).toBe("low")
+    expect(priorityOf({ aggregateType: "apikey" })).toBe("low")
   })
 
   it("reads start at high 6, default 3 and low 1 times in 10, each falling through to the rest", () => {

@@ -1,0 +1,112 @@
+/**
+ * The outbox relay: a worker layer that moves committed events from the `outbox` table to the
+ * transport, batch by batch (RelayBatch.ts says how one batch is claimed, published and
+ * marked, and why at least once). Any number of relays may run, in any processes.
+ *
+ * When to look: at once after a full batch (there is probably more); when Postgres notifies
+ * `flowboard_outbox` (migration 0002's trigger, at the commit of any insert); otherwise every
+ * `pollInterval`, which is the fallback if a notification is missed (the listening connection
+ * dropped) and the only way on PGlite. When a batch fails (Redis down, Postgres failing over)
+ * the relay logs it and retries on `retry`, and the events wait in the outbox meanwhile.
+ */
+import { SqlClient } from "@effect/sql"
+import { PgClient } from "@effect/sql-pg"
+import { Cause, Config, Duration, Effect, Exit, Layer, Metric, Option, Queue, Schedule, Stream } from "effect"
+import { infrastructureRetry } from "../resilience/RetrySchedules.js"
+import type { EventTransport } from "./EventTransport.js"
+import { relayBatch } from "./RelayBatch.js"
+
+export { eventsPublished } from "./RelayBatch.js"
+
+export const outboxBacklog = Metric.gauge("flowboard_outbox_backlog", {
+  description: "Outbox events not yet published (sampled every backlogInterval)"
+})
+export const relayFailures = Metric.counter("flowboard_relay_failures_total", {
+  description: "Relay batches that failed and were rolled back (retried later)",
+  incremental: true
+})
+
+export const OutboxChannel = "flowboard_outbox"
+
+export interface RelayOptions {
+  /** Rows per transaction; default 100. */
+  readonly batchSize?: number
+  /** Fallback polling; default 2 s when LISTEN/NOTIFY is available, else 250 ms. */
+  readonly pollInterval?: Duration.DurationInput
+  /** Delay before the next try after a failed batch; default `infrastructureRetry`. */
+  readonly retry?: Schedule.Schedule<unknown>
+  /** How long to wait before retrying rows held back behind another relay's; default 20 ms. */
+  readonly deferredRetry?: Duration.DurationInput
+  /** How often `flowboard_outbox_backlog` is sampled; default 5 s. */
+  readonly backlogInterval?: Duration.DurationInput
+}
+
+/** Forks the relay into the current scope; it stops when the scope closes. */
+export const make = (options: RelayOptions = {}) =>
+  Effect.gen(function* () {
+    const sql = yield* SqlClient.SqlClient
+    const pg = yield* Effect.serviceOption(PgClient.PgClient)
+    const batchSize = options.batchSize ?? 100
+    const pollInterval = Duration.decode(options.pollInterval ?? (Option.isSome(pg) ? "2 seconds" : "250 millis"))
+    const wake = yield* Queue.sliding<void>(1)
+
+    if (Option.isSome(pg)) {
+      yield* pg.value.listen(OutboxChannel).pipe(
+        Stream.runForEach(() => Queue.offer(wake, undefined)),
+        Effect.tapError((error) => Effect.logWarning("Relay: LISTEN failed; polling until it is back", error)),
+        Effect.retry(infrastructureRetry),
+        Effect.forkScoped
+      )
+    }
+
+    const failures = yield* Schedule.driver(options.retry ?? infrastructureRetry)
+    let failed = 0
+    const iteration = Effect.gen(function* () {
+      const exit = yield* Effect.exit(relayBatch(batchSize))
+      if (Exit.isFailure(exit)) {
+        if (Cause.isInterruptedOnly(exit.cause)) return yield* Effect.interrupt
+        failed += 1
+        yield* Metric.increment(relayFailures)
+        yield* Effect.logWarning("Relay: batch failed and was rolled back; events wait in the outbox", exit.cause).pipe(
+          Effect.annotateLogs("attempt", failed)
+        )
+        // A bounded schedule that runs out starts over: the relay never gives up.
+        yield* failures.next(undefined).pipe(Effect.orElse(() => failures.reset))
+        return
+      }
+      if (failed > 0) yield* Effect.logInfo(`Relay: publishing again after ${failed} failed attempts`)
+      failed = 0
+      yield* failures.reset
+      const { claimed, deferred } = exit.value
+      if (claimed === batchSize && deferred < claimed) return
+      const wait = deferred > 0 ? Duration.min(pollInterval, Duration.decode(options.deferredRetry ?? "20 millis")) : pollInterval
+      yield* Effect.timeoutOption(Queue.take(wake), wait)
+    })
+    yield* Effect.forkScoped(Effect.forever(iteration))
+
+    const backlog = sql<{ readonly count: number }>`SELECT count(*)::int AS count FROM outbox WHERE published_at IS NULL`.pipe(
+      Effect.flatMap(([row]) => Metric.set(outboxBacklog, row?.count ?? 0)),
+      Effect.catchAll((error) => Effect.logDebug("Relay: backlog sample failed", error))
+    )
+    yield* Effect.forkScoped(Effect.schedule(backlog, Schedule.spaced(options.backlogInterval ?? "5 seconds")))
+    yield* Effect.logInfo("Outbox relay started").pipe(
+      Effect.annotateLogs({ wakeUp: Option.isSome(pg) ? "listen/notify" : "polling", pollInterval: Duration.format(pollInterval) })
+    )
+  })
+
+export const layer = (options: RelayOptions = {}): Layer.Layer<never, never, SqlClient.SqlClient | EventTransport> =>
+  Layer.scopedDiscard(make(options))
+
+/** `RELAY_BATCH_SIZE` (default 100) and `RELAY_POLL_INTERVAL` (default by wake-up mode). */
+export const RelayConfig = Config.all({
+  batchSize: Config.integer("RELAY_BATCH_SIZE").pipe(Config.withDefault(100), Config.validate({
+    message: "RELAY_BATCH_SIZE must be between 1 and 10000",
+    validation: (n) => n >= 1 && n <= 10_000
+  })),
+  pollInterval: Config.option(Config.duration("RELAY_POLL_INTERVAL"))
+})
+
+export const RelayLive = Layer.unwrapEffect(
+  Effect.map(RelayConfig, ({ batchSize, pollInterval }) =>
+    layer(Option.match(pollInterval, { onNone: () => ({ batchSize }), onSome: (d) => ({ batchSize, pollInterval: d }) })))
+)
