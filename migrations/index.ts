@@ -1,9 +1,11 @@
 import { Migrator } from "@effect/sql"
 import m0001 from "./0001_initial.js"
 import m0002 from "./0002_outbox_relay.js"
+import m0005 from "./0005_jobs.js"
 
 /** Forward-only migrations, loaded statically so they work from source, tests and bundles. */
 export const migrations = Migrator.fromRecord({
   "0001_initial": m0001,
-  "0002_outbox_relay": m0002
+  "0002_outbox_relay": m0002,
+  "0005_jobs": m0005
 })

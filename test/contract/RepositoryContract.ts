@@ -3,6 +3,8 @@ import type { Layer } from "effect"
 import type { ApiKeyRepository } from "../../src/repositories/ApiKeyRepository.js"
 import type { ColumnRepository } from "../../src/repositories/ColumnRepository.js"
 import type { CommentRepository } from "../../src/repositories/CommentRepository.js"
+import type { DeadLetterRepository } from "../../src/repositories/DeadLetterRepository.js"
+import type { InboxRepository } from "../../src/repositories/InboxRepository.js"
 import type { OutboxRepository } from "../../src/repositories/OutboxRepository.js"
 import type { ProjectRepository } from "../../src/repositories/ProjectRepository.js"
 import type { TaskRepository } from "../../src/repositories/TaskRepository.js"
@@ -11,6 +13,8 @@ import type { UserRepository } from "../../src/repositories/UserRepository.js"
 import { apiKeyContract } from "./ApiKeyContract.js"
 import { columnContract } from "./ColumnContract.js"
 import { commentContract } from "./CommentContract.js"
+import { deadLetterContract } from "./DeadLetterContract.js"
+import { inboxContract } from "./InboxContract.js"
 import { memberContract } from "./MemberContract.js"
 import { outboxContract } from "./OutboxContract.js"
 import { projectContract } from "./ProjectContract.js"
@@ -31,6 +35,8 @@ export type RepositoryPorts =
   | TaskRepository
   | CommentRepository
   | OutboxRepository
+  | InboxRepository
+  | DeadLetterRepository
 
 export type ContractIt = Vitest.Vitest.MethodsNonLive<RepositoryPorts>
 
@@ -55,4 +61,6 @@ export const repositoryContract = (name: string, layer: Layer.Layer<RepositoryPo
     taskNeighbourContract(it)
     commentContract(it)
     outboxContract(it)
+    inboxContract(it)
+    deadLetterContract(it)
   })

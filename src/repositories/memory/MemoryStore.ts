@@ -1,7 +1,8 @@
-import { Context, Effect, Either, Exit, FiberRef, HashMap, Layer, Ref } from "effect"
+import { Context, type DateTime, Effect, Either, Exit, FiberRef, HashMap, Layer, Ref } from "effect"
 import type { ActivityEntry } from "../../domain/Activity.js"
 import { RepositoryError } from "../../domain/Errors.js"
 import type { OutboxEnvelope } from "../../domain/Events.js"
+import type { Job } from "../../domain/Job.js"
 import type { Column, Comment, Member, Project, StoredApiKey, Task, User } from "../../domain/Model.js"
 import type { ProgressCounts } from "../../domain/Progress.js"
 
@@ -25,6 +26,9 @@ export interface Tables {
   readonly activity: HashMap.HashMap<string, ActivityEntry>
   readonly progress: HashMap.HashMap<string, ProgressCounts>
   readonly outbox: HashMap.HashMap<string, OutboxEnvelope>
+  readonly jobs: HashMap.HashMap<string, Job>
+  /** Keyed by `reminderKey(taskId, dueAt)`, valued by when the reminder was recorded. */
+  readonly taskReminders: HashMap.HashMap<string, DateTime.Utc>
 }
 
 const emptyTables: Tables = {
@@ -37,7 +41,9 @@ const emptyTables: Tables = {
   comments: HashMap.empty(),
   activity: HashMap.empty(),
   progress: HashMap.empty(),
-  outbox: HashMap.empty()
+  outbox: HashMap.empty(),
+  jobs: HashMap.empty(),
+  taskReminders: HashMap.empty()
 }
 
 export const memberKey = (projectId: string, userId: string): string => `${projectId}/${userId}`

@@ -4,6 +4,7 @@ import { MemoryApiKeyRepository } from "./MemoryApiKeyRepository.js"
 import { MemoryColumnRepository } from "./MemoryColumnRepository.js"
 import { MemoryCommentRepository } from "./MemoryCommentRepository.js"
 import { MemoryEventLogRepository } from "./MemoryEventLogRepository.js"
+import { MemoryJobRepository } from "./MemoryJobRepository.js"
 import { MemoryOutboxRepository } from "./MemoryOutboxRepository.js"
 import { MemoryProjectProgressRepository } from "./MemoryProjectProgressRepository.js"
 import { MemoryProjectRepository } from "./MemoryProjectRepository.js"
@@ -19,6 +20,7 @@ import { MemoryUserRepository } from "./MemoryUserRepository.js"
  */
 export const MemoryRepositoriesLive = Layer.mergeAll(
   MemoryTransactor,
+  MemoryJobRepository,
   MemoryUserRepository,
   MemoryApiKeyRepository,
   MemoryProjectRepository,

@@ -3,6 +3,7 @@ import { Layer } from "effect"
 import type { ApiKeyRepository } from "../ApiKeyRepository.js"
 import type { ColumnRepository } from "../ColumnRepository.js"
 import type { CommentRepository } from "../CommentRepository.js"
+import type { JobRepository } from "../JobRepository.js"
 import type { OutboxRepository } from "../OutboxRepository.js"
 import type { ProjectRepository } from "../ProjectRepository.js"
 import type { TaskRepository } from "../TaskRepository.js"
@@ -11,6 +12,7 @@ import type { UserRepository } from "../UserRepository.js"
 import { SqlApiKeyRepositoryLive } from "./SqlApiKeyRepository.js"
 import { SqlColumnRepositoryLive } from "./SqlColumnRepository.js"
 import { SqlCommentRepositoryLive } from "./SqlCommentRepository.js"
+import { SqlJobRepositoryLive } from "./SqlJobRepository.js"
 import { SqlOutboxRepositoryLive } from "./SqlOutboxRepository.js"
 import { SqlProjectRepositoryLive } from "./SqlProjectRepository.js"
 import { SqlTaskRepositoryLive } from "./SqlTaskRepository.js"
@@ -31,6 +33,7 @@ export {
 /** Every repository port on the `SqlClient` in context (Postgres or PGlite). */
 export const SqlRepositoriesLive: Layer.Layer<
   | Transactor
+  | JobRepository
   | UserRepository
   | ApiKeyRepository
   | ProjectRepository
@@ -42,6 +45,7 @@ export const SqlRepositoriesLive: Layer.Layer<
   SqlClient.SqlClient
 > = Layer.mergeAll(
   SqlTransactorLive,
+  SqlJobRepositoryLive,
   SqlUserRepositoryLive,
   SqlApiKeyRepositoryLive,
   SqlProjectRepositoryLive,
