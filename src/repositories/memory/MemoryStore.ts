@@ -1,5 +1,6 @@
 import { Context, type DateTime, Effect, Either, Exit, FiberRef, HashMap, Layer, Ref } from "effect"
 import type { ActivityEntry } from "../../domain/Activity.js"
+import type { DeadLetter } from "../../domain/DeadLetter.js"
 import { RepositoryError } from "../../domain/Errors.js"
 import type { OutboxEnvelope } from "../../domain/Events.js"
 import type { Job } from "../../domain/Job.js"
@@ -26,6 +27,9 @@ export interface Tables {
   readonly activity: HashMap.HashMap<string, ActivityEntry>
   readonly progress: HashMap.HashMap<string, ProgressCounts>
   readonly outbox: HashMap.HashMap<string, OutboxEnvelope>
+  /** Keyed by `inboxKey(handler, eventId)`, valued by when it was handled. */
+  readonly inbox: HashMap.HashMap<string, DateTime.Utc>
+  readonly deadLetters: HashMap.HashMap<string, DeadLetter>
   readonly jobs: HashMap.HashMap<string, Job>
   /** Keyed by `reminderKey(taskId, dueAt)`, valued by when the reminder was recorded. */
   readonly taskReminders: HashMap.HashMap<string, DateTime.Utc>
@@ -42,6 +46,8 @@ const emptyTables: Tables = {
   activity: HashMap.empty(),
   progress: HashMap.empty(),
   outbox: HashMap.empty(),
+  inbox: HashMap.empty(),
+  deadLetters: HashMap.empty(),
   jobs: HashMap.empty(),
   taskReminders: HashMap.empty()
 }

@@ -3,7 +3,9 @@ import { MemoryActivityRepository } from "./MemoryActivityRepository.js"
 import { MemoryApiKeyRepository } from "./MemoryApiKeyRepository.js"
 import { MemoryColumnRepository } from "./MemoryColumnRepository.js"
 import { MemoryCommentRepository } from "./MemoryCommentRepository.js"
+import { MemoryDeadLetterRepository } from "./MemoryDeadLetterRepository.js"
 import { MemoryEventLogRepository } from "./MemoryEventLogRepository.js"
+import { MemoryInboxRepository } from "./MemoryInboxRepository.js"
 import { MemoryJobRepository } from "./MemoryJobRepository.js"
 import { MemoryOutboxRepository } from "./MemoryOutboxRepository.js"
 import { MemoryProjectProgressRepository } from "./MemoryProjectProgressRepository.js"
@@ -30,5 +32,7 @@ export const MemoryRepositoriesLive = Layer.mergeAll(
   MemoryOutboxRepository,
   MemoryActivityRepository,
   MemoryProjectProgressRepository,
-  MemoryEventLogRepository
+  MemoryEventLogRepository,
+  MemoryInboxRepository,
+  MemoryDeadLetterRepository
 ).pipe(Layer.provide(MemoryStoreLive))

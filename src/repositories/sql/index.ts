@@ -3,6 +3,8 @@ import { Layer } from "effect"
 import type { ApiKeyRepository } from "../ApiKeyRepository.js"
 import type { ColumnRepository } from "../ColumnRepository.js"
 import type { CommentRepository } from "../CommentRepository.js"
+import type { DeadLetterRepository } from "../DeadLetterRepository.js"
+import type { InboxRepository } from "../InboxRepository.js"
 import type { JobRepository } from "../JobRepository.js"
 import type { OutboxRepository } from "../OutboxRepository.js"
 import type { ProjectRepository } from "../ProjectRepository.js"
@@ -12,6 +14,8 @@ import type { UserRepository } from "../UserRepository.js"
 import { SqlApiKeyRepositoryLive } from "./SqlApiKeyRepository.js"
 import { SqlColumnRepositoryLive } from "./SqlColumnRepository.js"
 import { SqlCommentRepositoryLive } from "./SqlCommentRepository.js"
+import { SqlDeadLetterRepositoryLive } from "./SqlDeadLetterRepository.js"
+import { SqlInboxRepositoryLive } from "./SqlInboxRepository.js"
 import { SqlJobRepositoryLive } from "./SqlJobRepository.js"
 import { SqlOutboxRepositoryLive } from "./SqlOutboxRepository.js"
 import { SqlProjectRepositoryLive } from "./SqlProjectRepository.js"
@@ -23,6 +27,8 @@ export {
   SqlApiKeyRepositoryLive,
   SqlColumnRepositoryLive,
   SqlCommentRepositoryLive,
+  SqlDeadLetterRepositoryLive,
+  SqlInboxRepositoryLive,
   SqlOutboxRepositoryLive,
   SqlProjectRepositoryLive,
   SqlTaskRepositoryLive,
@@ -40,7 +46,9 @@ export const SqlRepositoriesLive: Layer.Layer<
   | ColumnRepository
   | TaskRepository
   | CommentRepository
-  | OutboxRepository,
+  | OutboxRepository
+  | InboxRepository
+  | DeadLetterRepository,
   never,
   SqlClient.SqlClient
 > = Layer.mergeAll(
@@ -52,5 +60,7 @@ export const SqlRepositoriesLive: Layer.Layer<
   SqlColumnRepositoryLive,
   SqlTaskRepositoryLive,
   SqlCommentRepositoryLive,
-  SqlOutboxRepositoryLive
+  SqlOutboxRepositoryLive,
+  SqlInboxRepositoryLive,
+  SqlDeadLetterRepositoryLive
 )
