@@ -1,0 +1,126 @@
+import { describe, expect, it } from "@effect/vitest"
+import { Duration, Effect, Fiber, Layer, Option, Ref, TestClock } from "effect"
+import { ConsumerProcessor } from "../../../src/events/ConsumerProcessor.js"
+import { Outbox } from "../../../src/events/Outbox.js"
+import { DeadLetterRepository } from "../../../src/repositories/DeadLetterRepository.js"
+import { InboxRepository } from "../../../src/repositories/InboxRepository.js"
+import { MemoryRepositoriesLive } from "../../../src/repositories/memory/index.js"
+import { OutboxRepository } from "../../../src/repositories/OutboxRepository.js"
+import { anEnvelope } from "../../contract/Fixtures.js"
+import { effectsOf, fail, makeProbe, succeed } from "./ConsumerSupport.js"
+
+const Env = Layer.mergeAll(ConsumerProcessor.Default, Outbox.Default).pipe(Layer.provideMerge(MemoryRepositoriesLive))
+const fresh = Effect.provide(Env)
+
+const committedEffects = (source: ReturnType<typeof anEnvelope>) =>
+  Effect.map(Effect.flatMap(OutboxRepository, (outbox) => outbox.listAll), (events) => effectsOf(events, source))
+
+describe("ConsumerProcessor", () => {
+  it.effect("retries on the handler's schedule, then dead-letters with the attempts, times and cause chain", () =>
+    Effect.gen(function* () {
+      const { process } = yield* ConsumerProcessor
+      const probe = yield* makeProbe({ behaviour: fail })
+      const event = anEnvelope({ correlationId: "corr-1" })
+      const running = yield* Effect.fork(process(probe.handler, event))
+
+      // Just before the last retry is due, three attempts have run and nothing is decided.
+      yield* TestClock.adjust(Duration.millis(6_999))
+      expect(yield* Ref.get(probe.attempts)).toEqual([0, 1_000, 3_000])
+      expect(Option.isNone(yield* Fiber.poll(running))).toBe(true)
+
+      yield* TestClock.adjust(Duration.millis(1))
+      const outcome = yield* Fiber.join(running)
+      expect(yield* Ref.get(probe.attempts)).toEqual([0, 1_000, 3_000, 7_000])
+      expect(outcome._tag).toBe("DeadLettered")
+      if (outcome._tag !== "DeadLettered") return
+      const { letter } = outcome
+      expect({
+        handler: letter.handler,
+        eventId: letter.eventId,
+        eventType: letter.eventType,
+        attempts: letter.attempts,
+        firstFailedAt: letter.firstFailedAt.epochMillis,
+        lastFailedAt: letter.lastFailedAt.epochMillis,
+        error: letter.error,
+        causeChain: letter.causeChain,
+        status: letter.status,
+        correlationId: letter.envelope.correlationId
+      }).toEqual({
+        handler: "probe",
+        eventId: event.id,
+        eventType: event.type,
+        attempts: 4,
+        firstFailedAt: 0,
+        lastFailedAt: 7_000,
+        error: "downstream refused",
+        causeChain: [
+          { kind: "failure", tag: "HandlerError", message: "downstream refused" },
+          { kind: "cause", tag: "Error", message: "ECONNRESET" }
+        ],
+        status: "pending",
+        correlationId: "corr-1"
+      })
+      expect(letter.cause).toContain("downstream refused")
+      expect(letter.cause).not.toMatch(/^\s+at /m)
+      expect(Option.isSome(yield* Effect.flatMap(DeadLetterRepository, (letters) => letters.findById(letter.id)))).toBe(true)
+      expect(yield* Effect.flatMap(InboxRepository, (inbox) => inbox.contains("probe", event.id))).toBe(false)
+    }).pipe(fresh))
+
+  it.effect("a permanent HandlerError skips the remaining retries", () =>
+    Effect.gen(function* () {
+      const { process } = yield* ConsumerProcessor
+      const probe = yield* makeProbe({ behaviour: { _tag: "Fail", permanent: true } })
+      const outcome = yield* process(probe.handler, anEnvelope())
+      expect({ tag: outcome._tag, attempts: outcome.attempts, times: yield* Ref.get(probe.attempts) }).toEqual({ tag: "DeadLettered", attempts: 1, times: [0] })
+    }).pipe(fresh))
+
+  it.effect("a handler that dies is retried and dead-lettered like one that fails", () =>
+    Effect.gen(function* () {
+      const { process } = yield* ConsumerProcessor
+      const probe = yield* makeProbe({ behaviour: { _tag: "Die" } })
+      const running = yield* Effect.fork(process(probe.handler, anEnvelope()))
+      yield* TestClock.adjust(Duration.seconds(7))
+      const outcome = yield* Fiber.join(running)
+      expect(outcome._tag === "DeadLettered" ? outcome.letter.causeChain : null).toEqual([{ kind: "defect", tag: "RuntimeException", message: "handler bug" }])
+      expect(outcome.attempts).toBe(4)
+    }).pipe(fresh))
+
+  it.effect("a failed attempt rolls back its writes with its inbox row; the retry commits both once", () =>
+    Effect.gen(function* () {
+      const { process } = yield* ConsumerProcessor
+      const probe = yield* makeProbe({ behaviour: { _tag: "FailAfterWrite" } })
+      const event = anEnvelope()
+      const running = yield* Effect.fork(process(probe.handler, event))
+      yield* TestClock.adjust(Duration.millis(1))
+      expect(yield* committedEffects(event)).toEqual([])
+      yield* Ref.set(probe.behaviour, succeed)
+      yield* TestClock.adjust(Duration.seconds(1))
+      expect(yield* Fiber.join(running)).toEqual({ _tag: "Handled", attempts: 2 })
+      expect(yield* committedEffects(event)).toHaveLength(1)
+      expect(yield* Effect.flatMap(InboxRepository, (inbox) => inbox.contains("probe", event.id))).toBe(true)
+    }).pipe(fresh))
+
+  it.effect("the same event delivered twice has one effect; events it records are caused by it", () =>
+    Effect.gen(function* () {
+      const { process } = yield* ConsumerProcessor
+      const probe = yield* makeProbe()
+      const event = anEnvelope({ correlationId: "corr-7", causationId: "earlier" })
+      expect(yield* process(probe.handler, event)).toEqual({ _tag: "Handled", attempts: 1 })
+      expect(yield* process(probe.handler, event)).toEqual({ _tag: "Duplicate", attempts: 1 })
+      const effects = yield* committedEffects(event)
+      expect(effects.map((e) => ({ causationId: e.causationId, correlationId: e.correlationId }))).toEqual([{ causationId: event.id, correlationId: "corr-7" }])
+      // Another handler is another consumer: it gets its own effect.
+      const other = yield* makeProbe({ name: "other" })
+      expect((yield* process(other.handler, event))._tag).toBe("Handled")
+    }).pipe(fresh))
+
+  it.effect("concurrent deliveries of one event still have one effect", () =>
+    Effect.gen(function* () {
+      const { process } = yield* ConsumerProcessor
+      const probe = yield* makeProbe()
+      const event = anEnvelope()
+      const outcomes = yield* Effect.all([process(probe.handler, event), process(probe.handler, event)], { concurrency: "unbounded" })
+      expect(outcomes.map((o) => o._tag).sort()).toEqual(["Duplicate", "Handled"])
+      expect(yield* committedEffects(event)).toHaveLength(1)
+    }).pipe(fresh))
+})
