@@ -3,8 +3,10 @@ import { defineConfig } from "vitest/config"
 export default defineConfig({
   test: {
     include: ["test/{unit,integration,e2e}/**/*.test.ts"],
-    testTimeout: 20_000,
-    hookTimeout: 30_000,
+    // Hang guards, not performance targets: a loaded two-core machine can take many times
+    // longer than an idle one to start PGlite or a scratch Postgres database.
+    testTimeout: 60_000,
+    hookTimeout: 120_000,
     pool: "forks",
     // Not `isolate: false`: @effect/vitest's `layer()` assigns its runtime onto the shared `it`,
     // so with a shared module cache one file's layer leaks into the next file's `it.effect`.
