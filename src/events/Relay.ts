@@ -77,8 +77,10 @@ export const make = (options: RelayOptions = {}) =>
       if (failed > 0) yield* Effect.logInfo(`Relay: publishing again after ${failed} failed attempts`)
       failed = 0
       yield* failures.reset
-      const { claimed, deferred } = exit.value
-      if (claimed === batchSize && deferred < claimed) return
+      const { claimed, deferred, published } = exit.value
+      // A full batch that moved something: there is probably more. (One that moved nothing,
+      // all held back or unreadable, must not spin.)
+      if (claimed === batchSize && published.length > 0) return
       const wait = deferred > 0 ? Duration.min(pollInterval, Duration.decode(options.deferredRetry ?? "20 millis")) : pollInterval
       yield* Effect.timeoutOption(Queue.take(wake), wait)
     })
