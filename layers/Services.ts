@@ -1,19 +1,29 @@
 import { Layer } from "effect"
+import type { HandlerRegistry } from "../src/events/HandlerRegistry.js"
 import { Outbox } from "../src/events/Outbox.js"
 import { AuthService } from "../src/services/AuthService.js"
 import { BoardService } from "../src/services/BoardService.js"
 import { CommentService } from "../src/services/CommentService.js"
+import { DeadLetterService } from "../src/services/DeadLetterService.js"
 import { ProjectAccess } from "../src/services/ProjectAccess.js"
 import { ProjectService } from "../src/services/ProjectService.js"
 import { TaskService } from "../src/services/TaskService.js"
 import { UserService } from "../src/services/UserService.js"
+import { HandlersLive } from "./Handlers.js"
 
-/** The application services, needing only the repository ports (and Transactor). */
-export const ServicesLive = Layer.mergeAll(
+/**
+ * The application services, needing only the repository ports (and Transactor). The handler
+ * registry is among them: the API replays dead letters through it, the workers run it. Tests
+ * give their own handlers to `servicesWith`.
+ */
+export const servicesWith = <ROut, E, R>(handlers: Layer.Layer<ROut | HandlerRegistry, E, R>) => Layer.mergeAll(
   UserService.Default,
   AuthService.Default,
   ProjectService.Default,
   BoardService.Default,
   TaskService.Default,
-  CommentService.Default
-).pipe(Layer.provide(Layer.mergeAll(ProjectAccess.Default, Outbox.Default)))
+  CommentService.Default,
+  DeadLetterService.Default
+).pipe(Layer.provide(Layer.mergeAll(ProjectAccess.Default, Outbox.Default)), Layer.provideMerge(handlers))
+
+export const ServicesLive = servicesWith(HandlersLive)

@@ -1,6 +1,7 @@
 import { HttpApi, OpenApi } from "@effect/platform"
 import { InternalError, ServiceUnavailable, ValidationError } from "../domain/Errors.js"
 import { BoardApi } from "./BoardApi.js"
+import { DeadLettersApi } from "./DeadLettersApi.js"
 import { HealthApi } from "./HealthApi.js"
 import { ProjectsApi } from "./ProjectsApi.js"
 import { Authentication } from "./Security.js"
@@ -12,6 +13,7 @@ export class Api extends HttpApi.make("flowboard")
   .add(ProjectsApi.middleware(Authentication).prefix("/api/v1"))
   .add(BoardApi.middleware(Authentication).prefix("/api/v1"))
   .add(TasksApi.middleware(Authentication).prefix("/api/v1"))
+  .add(DeadLettersApi.middleware(Authentication).prefix("/api/v1"))
   .add(HealthApi)
   .addError(ValidationError)
   .addError(InternalError)

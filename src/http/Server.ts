@@ -4,6 +4,7 @@ import { Api } from "../api/Api.js"
 import { isUntraced } from "../observability/Tracing.js"
 import { AuthenticationLive } from "./Authentication.js"
 import { BoardHttp } from "./BoardHttp.js"
+import { DeadLettersHttp } from "./DeadLettersHttp.js"
 import { HealthHttp } from "./HealthHttp.js"
 import { ProjectsHttp } from "./ProjectsHttp.js"
 import { requestMiddleware } from "./RequestMiddleware.js"
@@ -11,7 +12,7 @@ import { TasksHttp } from "./TasksHttp.js"
 import { UsersHttp } from "./UsersHttp.js"
 
 export const ApiLive = HttpApiBuilder.api(Api).pipe(
-  Layer.provide([UsersHttp, ProjectsHttp, BoardHttp, TasksHttp, HealthHttp]),
+  Layer.provide([UsersHttp, ProjectsHttp, BoardHttp, TasksHttp, HealthHttp, DeadLettersHttp]),
   Layer.provide(AuthenticationLive)
 )
 

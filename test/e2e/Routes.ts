@@ -3,8 +3,10 @@ import type { HttpApiEndpoint, HttpApiGroup } from "@effect/platform"
 import type { HttpMethod } from "@effect/platform/HttpMethod"
 import { Effect } from "effect"
 import { Api } from "../../src/api/Api.js"
+import type { DeadLetter } from "../../src/domain/DeadLetter.js"
 import type { Column, Comment, Project, Task } from "../../src/domain/Model.js"
 import { CreateColumn, CreateComment, CreateTask } from "../../src/domain/Requests.js"
+import { givenDeadLetter } from "../support/DeadLetters.js"
 import { type Cast, makeProject } from "./Harness.js"
 
 /**
@@ -35,6 +37,8 @@ export interface Fixture {
   readonly comment: Comment
   /** The last column, empty: it can be updated and deleted. */
   readonly spareColumn: Column
+  /** A dead letter whose event its handler has handled since: replaying it succeeds. */
+  readonly deadLetter: DeadLetter
 }
 
 export interface Route {
@@ -168,6 +172,19 @@ export const routes: { readonly [K in EndpointKey]: Route } = {
   "tasks.addComment": { method: "POST", path: "/api/v1/tasks/:taskId/comments", access: "task", status: 201, payload: () => ({ body: "hello" }) },
   "tasks.deleteComment": { method: "DELETE", path: "/api/v1/tasks/:taskId/comments/:commentId", access: "task", status: 204 },
 
+  "deadLetters.listDeadLetters": { method: "GET", path: "/api/v1/admin/dead-letters", access: "user", adminOnly: true, status: 200 },
+  "deadLetters.getDeadLetter": { method: "GET", path: "/api/v1/admin/dead-letters/:deadLetterId", access: "user", adminOnly: true, status: 200 },
+  "deadLetters.replayDeadLetter": { method: "POST", path: "/api/v1/admin/dead-letters/:deadLetterId/replay", access: "user", adminOnly: true, status: 200 },
+  "deadLetters.replayDeadLetters": {
+    method: "POST",
+    path: "/api/v1/admin/dead-letters/replay",
+    access: "user",
+    adminOnly: true,
+    status: 200,
+    payload: (f) => ({ ids: [f.deadLetter.id] })
+  },
+  "deadLetters.discardDeadLetter": { method: "DELETE", path: "/api/v1/admin/dead-letters/:deadLetterId", access: "user", adminOnly: true, status: 204 },
+
   "health.live": { method: "GET", path: "/health/live", access: "public", status: 200 },
   "health.ready": { method: "GET", path: "/health/ready", access: "public", status: 200 }
 }
@@ -210,6 +227,7 @@ export const pathParams = (f: Fixture, route: Route): Readonly<Record<string, st
   commentId: f.comment.id,
   userId: f.cast.viewer.user.id,
   keyId: f.cast.owner.readKey.id,
+  deadLetterId: f.deadLetter.id,
   ...route.params?.(f)
 })
 
@@ -234,7 +252,8 @@ export const makeFixture = (cast: Cast, key: string) =>
     const task = yield* cast.editor.client.tasks.createTask({ path: { projectId: project.id }, payload: new CreateTask({ title: "Write the spec" }) })
     yield* cast.editor.client.tasks.createTask({ path: { projectId: project.id }, payload: new CreateTask({ title: "Second" }) })
     const comment = yield* cast.editor.client.tasks.addComment({ path: { taskId: task.id }, payload: new CreateComment({ body: "On it" }) })
-    return { cast, project, columns, task, comment, spareColumn } satisfies Fixture
+    const deadLetter = yield* givenDeadLetter("e2e-handler", { handledSince: true })
+    return { cast, project, columns, task, comment, spareColumn, deadLetter } satisfies Fixture
   }).pipe(Effect.orDie)
 
 /** The fixture as it is now: current versions of the project and the task, current columns. */

@@ -1,8 +1,9 @@
 import { HttpApiClient, HttpClient, HttpClientRequest } from "@effect/platform"
 import { NodeHttpServer } from "@effect/platform-node"
 import { Effect, Layer, Option } from "effect"
-import { TestLive } from "../../layers/Test.js"
+import { TestLive, testWith } from "../../layers/Test.js"
 import { Api } from "../../src/api/Api.js"
+import type { HandlerRegistry } from "../../src/events/HandlerRegistry.js"
 import { HttpAppLive } from "../../src/http/Server.js"
 import { UserService } from "../../src/services/UserService.js"
 
@@ -11,6 +12,10 @@ import { UserService } from "../../src/services/UserService.js"
  * Fresh state each time the layer is built.
  */
 export const TestApiLive = HttpAppLive.pipe(Layer.provideMerge(TestLive), Layer.provideMerge(NodeHttpServer.layerTest))
+
+/** The same, with the given event handlers in place of the build's own. */
+export const testApiWith = <ROut, E, R>(handlers: Layer.Layer<ROut | HandlerRegistry, E, R>) =>
+  HttpAppLive.pipe(Layer.provideMerge(testWith(handlers)), Layer.provideMerge(NodeHttpServer.layerTest))
 
 /** The first admin's token, created the way `flowboard start` does on an empty database. */
 export const bootstrapAdmin = Effect.gen(function* () {
