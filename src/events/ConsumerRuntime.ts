@@ -1,0 +1,107 @@
+import { Cause, Duration, Effect, Fiber, Layer, Queue } from "effect"
+import { infrastructureRetry } from "../resilience/RetrySchedules.js"
+import { ConsumerConfig, consumerName, type ConsumerOptions } from "./ConsumerConfig.js"
+import { ConsumerProcessor } from "./ConsumerProcessor.js"
+import type { EventHandler } from "./EventHandler.js"
+import { type Delivery, EventTransport } from "./EventTransport.js"
+import { HandlerRegistry, wants } from "./HandlerRegistry.js"
+
+/** One handler's loop: a reader filling a bounded queue, `concurrency` workers draining it. */
+interface HandlerLoop {
+  readonly handler: EventHandler
+  readonly reader: Fiber.RuntimeFiber<unknown, unknown>
+  readonly queue: Queue.Queue<Delivery>
+  readonly workers: ReadonlyArray<Fiber.RuntimeFiber<void>>
+}
+
+/**
+ * Logs a failed iteration and lets the loop go on, after `pause` so a failure that repeats at
+ * once cannot spin; interruption (shutdown) still stops the loop.
+ */
+const survive = <R>(what: string, effect: Effect.Effect<void, unknown, R>, pause: Duration.DurationInput = 0): Effect.Effect<void, never, R> =>
+  Effect.catchAllCause(effect, (cause) =>
+    Cause.isInterruptedOnly(cause)
+      ? Effect.interrupt
+      : Effect.logError(`${what} failed; continuing`, cause).pipe(Effect.zipRight(Effect.sleep(pause)))
+  )
+
+export const makeConsumerRuntime = (options: ConsumerOptions) =>
+  Effect.gen(function* () {
+    const registry = yield* HandlerRegistry
+    const transport = yield* EventTransport
+    const processor = yield* ConsumerProcessor
+    const consumer = consumerName()
+
+    // Ack only after the outcome is final: handled, already handled, dead-lettered or unwanted.
+    // Anything else (the dead letter could not be written, the ack failed) leaves the entry
+    // pending, and it comes back after `claimIdle`.
+    const deliver = (handler: EventHandler, delivery: Delivery) =>
+      (wants(handler, delivery.envelope.type) ? processor.process(handler, delivery.envelope) : Effect.void).pipe(
+        Effect.zipRight(transport.ack(handler.name, [delivery])),
+        Effect.annotateLogs({ deliveryId: delivery.id, deliveryCount: delivery.deliveryCount })
+      )
+
+    const start = (handler: EventHandler) =>
+      Effect.gen(function* () {
+        const queue = yield* Queue.bounded<Delivery>(handler.concurrency)
+        const read = transport
+          .read({
+            group: handler.name,
+            consumer,
+            count: handler.concurrency,
+            blockMs: Duration.toMillis(options.block),
+            claimIdleMs: Duration.toMillis(options.claimIdle)
+          })
+          .pipe(
+            Effect.tapError((error) => Effect.logWarning("reading events failed; retrying", error)),
+            Effect.retry(infrastructureRetry)
+          )
+        const reader = yield* transport.ensureGroup(handler.name).pipe(
+          Effect.tapError((error) => Effect.logWarning("creating the consumer group failed; retrying", error)),
+          Effect.retry(infrastructureRetry),
+          Effect.zipRight(Effect.forever(survive("read", Effect.flatMap(read, (batch) => Queue.offerAll(queue, batch)), "1 second"))),
+          Effect.annotateLogs({ handler: handler.name, consumer }),
+          Effect.forkScoped
+        )
+        const worker = Effect.forever(survive("delivery", Effect.flatMap(Queue.take(queue), (d) => deliver(handler, d))))
+        const workers = yield* Effect.replicateEffect(
+          worker.pipe(Effect.annotateLogs({ handler: handler.name, consumer }), Effect.asVoid, Effect.forkScoped),
+          handler.concurrency
+        )
+        return { handler, reader, queue, workers } satisfies HandlerLoop
+      })
+
+    /**
+     * Stop reading; drop what is queued but not started (it stays pending in the transport);
+     * give the deliveries in flight `drainTimeout` to commit and ack, then interrupt them, which
+     * rolls their units back and leaves them pending for another consumer.
+     */
+    const drain = (loops: ReadonlyArray<HandlerLoop>) =>
+      Effect.gen(function* () {
+        yield* Effect.logInfo("consumers stopping: draining in-flight deliveries")
+        const readers = loops.map((loop) => loop.reader)
+        const workers = loops.flatMap((loop) => loop.workers)
+        // Shutting a queue down ends its idle workers at once; busy ones end after their delivery.
+        const stop = Fiber.interruptAll(readers).pipe(
+          Effect.zipRight(Effect.forEach(loops, (loop) => Queue.shutdown(loop.queue), { discard: true })),
+          Effect.zipRight(Fiber.awaitAll(workers))
+        )
+        // Finalizers run uninterruptibly; the timeout needs to be able to cut the wait short.
+        const drained = yield* Effect.interruptible(stop).pipe(Effect.timeoutOption(options.drainTimeout))
+        if (drained._tag === "None") {
+          yield* Effect.logWarning("drain timed out: abandoning in-flight deliveries (they stay pending)")
+          yield* Fiber.interruptAll([...readers, ...workers])
+        }
+        yield* Effect.logInfo("consumers stopped")
+      }).pipe(Effect.annotateLogs({ consumer }))
+
+    const loops = yield* Effect.forEach(registry.handlers, start)
+    // Added after the forks, so it runs before the scope interrupts them.
+    yield* Effect.addFinalizer(() => drain(loops))
+    yield* Effect.logInfo("consumers started").pipe(
+      Effect.annotateLogs({ consumer, transport: transport.name, handlers: registry.handlers.map((h) => h.name).join(",") })
+    )
+  })
+
+/** The workers: one consumer loop per registered handler, in this layer's scope. */
+export const ConsumerRuntimeLive = Layer.scopedDiscard(Effect.flatMap(ConsumerConfig, makeConsumerRuntime))
