@@ -10,6 +10,7 @@ import { ProjectService } from "../src/services/ProjectService.js"
 import { TaskService } from "../src/services/TaskService.js"
 import { UserService } from "../src/services/UserService.js"
 import { HandlersLive } from "./Handlers.js"
+import { JobsLive } from "./Jobs.js"
 
 /**
  * The application services, needing only the repository ports (and Transactor). The handler
@@ -23,6 +24,7 @@ export const servicesWith = <ROut, E, R>(handlers: Layer.Layer<ROut | HandlerReg
   BoardService.Default,
   TaskService.Default,
   CommentService.Default,
+  JobsLive,
   DeadLetterService.Default
 ).pipe(Layer.provide(Layer.mergeAll(ProjectAccess.Default, Outbox.Default)), Layer.provideMerge(handlers))
 

@@ -3,6 +3,7 @@ import { InternalError, ServiceUnavailable, ValidationError } from "../domain/Er
 import { BoardApi } from "./BoardApi.js"
 import { DeadLettersApi } from "./DeadLettersApi.js"
 import { HealthApi } from "./HealthApi.js"
+import { JobsApi } from "./JobsApi.js"
 import { ProjectsApi } from "./ProjectsApi.js"
 import { Authentication } from "./Security.js"
 import { TasksApi } from "./TasksApi.js"
@@ -14,6 +15,7 @@ export class Api extends HttpApi.make("flowboard")
   .add(BoardApi.middleware(Authentication).prefix("/api/v1"))
   .add(TasksApi.middleware(Authentication).prefix("/api/v1"))
   .add(DeadLettersApi.middleware(Authentication).prefix("/api/v1"))
+  .add(JobsApi.middleware(Authentication).prefix("/api/v1"))
   .add(HealthApi)
   .addError(ValidationError)
   .addError(InternalError)

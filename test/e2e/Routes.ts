@@ -3,6 +3,8 @@ import type { HttpApiEndpoint, HttpApiGroup } from "@effect/platform"
 import type { HttpMethod } from "@effect/platform/HttpMethod"
 import { Effect } from "effect"
 import { Api } from "../../src/api/Api.js"
+import type { JobAccepted } from "../../src/domain/Job.js"
+import { BulkTasks } from "../../src/domain/JobRequests.js"
 import type { DeadLetter } from "../../src/domain/DeadLetter.js"
 import type { Column, Comment, Project, Task } from "../../src/domain/Model.js"
 import { CreateColumn, CreateComment, CreateTask } from "../../src/domain/Requests.js"
@@ -37,6 +39,8 @@ export interface Fixture {
   readonly comment: Comment
   /** The last column, empty: it can be updated and deleted. */
   readonly spareColumn: Column
+  /** A job the owner started; queued for good, as the e2e API runs no job runner: it can be read and cancelled. */
+  readonly job: JobAccepted
   /** A dead letter whose event its handler has handled since: replaying it succeeds. */
   readonly deadLetter: DeadLetter
 }
@@ -48,7 +52,7 @@ export interface Route {
   readonly access: Access
   /** Refused with 403 to users who are not admins, whatever the key. */
   readonly adminOnly?: boolean
-  readonly status: 200 | 201 | 204
+  readonly status: 200 | 201 | 202 | 204
   readonly payload?: (f: Fixture) => unknown
   /** Path parameters other than the defaults of `pathParams`. */
   readonly params?: (f: Fixture) => Readonly<Record<string, string>>
@@ -185,6 +189,16 @@ export const routes: { readonly [K in EndpointKey]: Route } = {
   },
   "deadLetters.discardDeadLetter": { method: "DELETE", path: "/api/v1/admin/dead-letters/:deadLetterId", access: "user", adminOnly: true, status: 204 },
 
+  "jobs.getJob": { method: "GET", path: "/api/v1/jobs/:jobId", access: "user", status: 200 },
+  "jobs.cancelJob": { method: "POST", path: "/api/v1/jobs/:jobId/cancel", access: "user", status: 200 },
+  "jobs.bulkTasks": {
+    method: "POST",
+    path: "/api/v1/projects/:projectId/tasks/bulk",
+    access: "project",
+    status: 202,
+    payload: (f) => ({ operations: [{ op: "create", title: "Bulk" }, { op: "move", taskId: f.task.id, version: f.task.version, columnId: otherColumn(f) }] })
+  },
+
   "health.live": { method: "GET", path: "/health/live", access: "public", status: 200 },
   "health.ready": { method: "GET", path: "/health/ready", access: "public", status: 200 }
 }
@@ -227,6 +241,7 @@ export const pathParams = (f: Fixture, route: Route): Readonly<Record<string, st
   commentId: f.comment.id,
   userId: f.cast.viewer.user.id,
   keyId: f.cast.owner.readKey.id,
+  jobId: f.job.jobId,
   deadLetterId: f.deadLetter.id,
   ...route.params?.(f)
 })
@@ -252,8 +267,13 @@ export const makeFixture = (cast: Cast, key: string) =>
     const task = yield* cast.editor.client.tasks.createTask({ path: { projectId: project.id }, payload: new CreateTask({ title: "Write the spec" }) })
     yield* cast.editor.client.tasks.createTask({ path: { projectId: project.id }, payload: new CreateTask({ title: "Second" }) })
     const comment = yield* cast.editor.client.tasks.addComment({ path: { taskId: task.id }, payload: new CreateComment({ body: "On it" }) })
+    const job = yield* cast.owner.client.jobs.bulkTasks({
+      path: { projectId: project.id },
+      headers: {},
+      payload: new BulkTasks({ operations: [{ op: "update", taskId: task.id, version: task.version, title: "Renamed in bulk" }] })
+    })
     const deadLetter = yield* givenDeadLetter("e2e-handler", { handledSince: true })
-    return { cast, project, columns, task, comment, spareColumn, deadLetter } satisfies Fixture
+    return { cast, project, columns, task, comment, spareColumn, job, deadLetter } satisfies Fixture
   }).pipe(Effect.orDie)
 
 /** The fixture as it is now: current versions of the project and the task, current columns. */

@@ -1,0 +1,30 @@
+import { Effect, Layer } from "effect"
+import { JobQueue, JobSignal } from "../src/jobs/JobQueue.js"
+import { JobRunnerLive } from "../src/jobs/JobRunner.js"
+import { JobHandlers } from "../src/jobs/JobType.js"
+import { BulkTaskService } from "../src/services/BulkTaskService.js"
+import { JobService } from "../src/services/JobService.js"
+import { TaskService } from "../src/services/TaskService.js"
+
+/** Every job type this build can run, from the services that define them. */
+const JobHandlersLive = Layer.effect(
+  JobHandlers,
+  Effect.gen(function* () {
+    const bulk = yield* BulkTaskService
+    return JobHandlers.from([...bulk.handlers])
+  })
+)
+
+/**
+ * The job services, the queue and the handler registry. `JobSignal` and `JobHandlers` are
+ * outputs too: a runner built beside this layer must share this queue's wake-up signal.
+ */
+export const JobsLive = JobHandlersLive.pipe(
+  Layer.provideMerge(Layer.mergeAll(JobService.Default, BulkTaskService.Default)),
+  Layer.provideMerge(JobQueue.Default),
+  Layer.provideMerge(JobSignal.Default),
+  Layer.provide(TaskService.Default)
+)
+
+/** The background loops of the job system: run them in every process that should work on jobs. */
+export const JobWorkersLive = JobRunnerLive

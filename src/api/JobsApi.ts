@@ -1,0 +1,35 @@
+import { HttpApiEndpoint, HttpApiGroup, HttpApiSchema, OpenApi } from "@effect/platform"
+import { Schema } from "effect"
+import { Conflict, Forbidden, NotFound, ValidationError } from "../domain/Errors.js"
+import { JobAccepted, JobId, JobView } from "../domain/Job.js"
+import { BulkTasks } from "../domain/JobRequests.js"
+import { projectId } from "./Common.js"
+
+export const jobId = HttpApiSchema.param("jobId", JobId)
+
+/** A client's retry of the same request finds the job the first one started, instead of a second job. */
+export const IdempotencyHeaders = Schema.Struct({
+  "idempotency-key": Schema.optional(
+    Schema.String.pipe(Schema.minLength(1), Schema.maxLength(200)).annotations({
+      description: "Repeat a request with the same key (per user) to get the job it started rather than a new one"
+    })
+  )
+})
+
+export class JobsApi extends HttpApiGroup.make("jobs")
+  .add(HttpApiEndpoint.get("getJob")`/jobs/${jobId}`.addSuccess(JobView).addError(NotFound))
+  .add(HttpApiEndpoint.post("cancelJob")`/jobs/${jobId}/cancel`.addSuccess(JobView).addError(NotFound).addError(Conflict))
+  .add(
+    HttpApiEndpoint.post("bulkTasks")`/projects/${projectId}/tasks/bulk`
+      .setPayload(BulkTasks)
+      .setHeaders(IdempotencyHeaders)
+      .addSuccess(JobAccepted, { status: 202 })
+      .addError(NotFound)
+      .addError(Forbidden)
+      .addError(ValidationError)
+  )
+  .annotate(OpenApi.Title, "Jobs")
+  .annotate(
+    OpenApi.Description,
+    "Background work. Starting a job answers 202 with its id; `GET /jobs/{id}` shows its status (queued, running, succeeded, failed, cancelled), progress and, when done, its result or error. A job is visible to the user who started it and to admins."
+  ) {}
