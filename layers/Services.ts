@@ -1,11 +1,13 @@
 import { Layer } from "effect"
 import type { HandlerRegistry } from "../src/events/HandlerRegistry.js"
 import { Outbox } from "../src/events/Outbox.js"
+import { ActivityService } from "../src/services/ActivityService.js"
 import { AuthService } from "../src/services/AuthService.js"
 import { BoardService } from "../src/services/BoardService.js"
 import { CommentService } from "../src/services/CommentService.js"
 import { DeadLetterService } from "../src/services/DeadLetterService.js"
 import { ProjectAccess } from "../src/services/ProjectAccess.js"
+import { ProjectProgressService } from "../src/services/ProjectProgressService.js"
 import { ProjectService } from "../src/services/ProjectService.js"
 import { TaskService } from "../src/services/TaskService.js"
 import { UserService } from "../src/services/UserService.js"
@@ -25,6 +27,8 @@ export const servicesWith = <ROut, E, R>(handlers: Layer.Layer<ROut | HandlerReg
   TaskService.Default,
   CommentService.Default,
   JobsLive,
+  ActivityService.Default,
+  ProjectProgressService.Default,
   DeadLetterService.Default
 ).pipe(Layer.provide(Layer.mergeAll(ProjectAccess.Default, Outbox.Default)), Layer.provideMerge(handlers))
 

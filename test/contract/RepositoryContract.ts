@@ -1,25 +1,31 @@
 import * as Vitest from "@effect/vitest"
 import type { Layer } from "effect"
+import type { ActivityRepository } from "../../src/repositories/ActivityRepository.js"
 import type { ApiKeyRepository } from "../../src/repositories/ApiKeyRepository.js"
 import type { ColumnRepository } from "../../src/repositories/ColumnRepository.js"
 import type { CommentRepository } from "../../src/repositories/CommentRepository.js"
 import type { DeadLetterRepository } from "../../src/repositories/DeadLetterRepository.js"
+import type { EventLogRepository } from "../../src/repositories/EventLogRepository.js"
 import type { InboxRepository } from "../../src/repositories/InboxRepository.js"
 import type { OutboxRepository } from "../../src/repositories/OutboxRepository.js"
+import type { ProjectProgressRepository } from "../../src/repositories/ProjectProgressRepository.js"
 import type { ProjectRepository } from "../../src/repositories/ProjectRepository.js"
 import type { TaskRepository } from "../../src/repositories/TaskRepository.js"
 import type { Transactor } from "../../src/repositories/Transactor.js"
 import type { UserRepository } from "../../src/repositories/UserRepository.js"
+import { activityContract } from "./ActivityContract.js"
 import { apiKeyContract } from "./ApiKeyContract.js"
 import { columnContract } from "./ColumnContract.js"
 import { commentContract } from "./CommentContract.js"
 import { deadLetterContract } from "./DeadLetterContract.js"
+import { eventLogContract } from "./EventLogContract.js"
 import { inboxContract } from "./InboxContract.js"
 import { memberContract } from "./MemberContract.js"
 import { outboxContract } from "./OutboxContract.js"
 import { projectContract } from "./ProjectContract.js"
 import { projectListContract } from "./ProjectListContract.js"
 import { projectNeighbourContract } from "./ProjectNeighbourContract.js"
+import { projectProgressContract } from "./ProjectProgressContract.js"
 import { taskContract } from "./TaskContract.js"
 import { taskListContract } from "./TaskListContract.js"
 import { taskNeighbourContract } from "./TaskNeighbourContract.js"
@@ -37,6 +43,9 @@ export type RepositoryPorts =
   | OutboxRepository
   | InboxRepository
   | DeadLetterRepository
+  | ActivityRepository
+  | ProjectProgressRepository
+  | EventLogRepository
 
 export type ContractIt = Vitest.Vitest.MethodsNonLive<RepositoryPorts>
 
@@ -63,4 +72,7 @@ export const repositoryContract = (name: string, layer: Layer.Layer<RepositoryPo
     outboxContract(it)
     inboxContract(it)
     deadLetterContract(it)
+    activityContract(it)
+    projectProgressContract(it)
+    eventLogContract(it)
   })

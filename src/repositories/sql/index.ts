@@ -1,35 +1,44 @@
 import type { SqlClient } from "@effect/sql"
 import { Layer } from "effect"
+import type { ActivityRepository } from "../ActivityRepository.js"
 import type { ApiKeyRepository } from "../ApiKeyRepository.js"
 import type { ColumnRepository } from "../ColumnRepository.js"
 import type { CommentRepository } from "../CommentRepository.js"
 import type { DeadLetterRepository } from "../DeadLetterRepository.js"
+import type { EventLogRepository } from "../EventLogRepository.js"
 import type { InboxRepository } from "../InboxRepository.js"
 import type { JobRepository } from "../JobRepository.js"
 import type { OutboxRepository } from "../OutboxRepository.js"
+import type { ProjectProgressRepository } from "../ProjectProgressRepository.js"
 import type { ProjectRepository } from "../ProjectRepository.js"
 import type { TaskRepository } from "../TaskRepository.js"
 import type { Transactor } from "../Transactor.js"
 import type { UserRepository } from "../UserRepository.js"
+import { SqlActivityRepositoryLive } from "./SqlActivityRepository.js"
 import { SqlApiKeyRepositoryLive } from "./SqlApiKeyRepository.js"
 import { SqlColumnRepositoryLive } from "./SqlColumnRepository.js"
 import { SqlCommentRepositoryLive } from "./SqlCommentRepository.js"
 import { SqlDeadLetterRepositoryLive } from "./SqlDeadLetterRepository.js"
+import { SqlEventLogRepositoryLive } from "./SqlEventLogRepository.js"
 import { SqlInboxRepositoryLive } from "./SqlInboxRepository.js"
 import { SqlJobRepositoryLive } from "./SqlJobRepository.js"
 import { SqlOutboxRepositoryLive } from "./SqlOutboxRepository.js"
+import { SqlProjectProgressRepositoryLive } from "./SqlProjectProgressRepository.js"
 import { SqlProjectRepositoryLive } from "./SqlProjectRepository.js"
 import { SqlTaskRepositoryLive } from "./SqlTaskRepository.js"
 import { SqlTransactorLive } from "./SqlTransactor.js"
 import { SqlUserRepositoryLive } from "./SqlUserRepository.js"
 
 export {
+  SqlActivityRepositoryLive,
   SqlApiKeyRepositoryLive,
   SqlColumnRepositoryLive,
   SqlCommentRepositoryLive,
   SqlDeadLetterRepositoryLive,
+  SqlEventLogRepositoryLive,
   SqlInboxRepositoryLive,
   SqlOutboxRepositoryLive,
+  SqlProjectProgressRepositoryLive,
   SqlProjectRepositoryLive,
   SqlTaskRepositoryLive,
   SqlTransactorLive,
@@ -47,6 +56,9 @@ export const SqlRepositoriesLive: Layer.Layer<
   | TaskRepository
   | CommentRepository
   | OutboxRepository
+  | ActivityRepository
+  | ProjectProgressRepository
+  | EventLogRepository
   | InboxRepository
   | DeadLetterRepository,
   never,
@@ -61,6 +73,9 @@ export const SqlRepositoriesLive: Layer.Layer<
   SqlTaskRepositoryLive,
   SqlCommentRepositoryLive,
   SqlOutboxRepositoryLive,
+  SqlActivityRepositoryLive,
+  SqlProjectProgressRepositoryLive,
+  SqlEventLogRepositoryLive,
   SqlInboxRepositoryLive,
   SqlDeadLetterRepositoryLive
 )
