@@ -2,7 +2,9 @@ import { Effect, Layer } from "effect"
 import { JobQueue, JobSignal } from "../src/jobs/JobQueue.js"
 import { JobRunnerLive } from "../src/jobs/JobRunner.js"
 import { JobHandlers } from "../src/jobs/JobType.js"
+import { BoardService } from "../src/services/BoardService.js"
 import { BulkTaskService } from "../src/services/BulkTaskService.js"
+import { ImportExportService } from "../src/services/ImportExportService.js"
 import { JobService } from "../src/services/JobService.js"
 import { TaskService } from "../src/services/TaskService.js"
 
@@ -11,7 +13,8 @@ const JobHandlersLive = Layer.effect(
   JobHandlers,
   Effect.gen(function* () {
     const bulk = yield* BulkTaskService
-    return JobHandlers.from([...bulk.handlers])
+    const io = yield* ImportExportService
+    return JobHandlers.from([...bulk.handlers, ...io.handlers])
   })
 )
 
@@ -20,10 +23,10 @@ const JobHandlersLive = Layer.effect(
  * outputs too: a runner built beside this layer must share this queue's wake-up signal.
  */
 export const JobsLive = JobHandlersLive.pipe(
-  Layer.provideMerge(Layer.mergeAll(JobService.Default, BulkTaskService.Default)),
+  Layer.provideMerge(Layer.mergeAll(JobService.Default, BulkTaskService.Default, ImportExportService.Default)),
   Layer.provideMerge(JobQueue.Default),
   Layer.provideMerge(JobSignal.Default),
-  Layer.provide(TaskService.Default)
+  Layer.provide(Layer.mergeAll(TaskService.Default, BoardService.Default))
 )
 
 /** The background loops of the job system: run them in every process that should work on jobs. */

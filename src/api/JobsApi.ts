@@ -2,7 +2,7 @@ import { HttpApiEndpoint, HttpApiGroup, HttpApiSchema, OpenApi } from "@effect/p
 import { Schema } from "effect"
 import { Conflict, Forbidden, NotFound, ValidationError } from "../domain/Errors.js"
 import { JobAccepted, JobId, JobView } from "../domain/Job.js"
-import { BulkTasks } from "../domain/JobRequests.js"
+import { BulkTasks, ImportTasks } from "../domain/JobRequests.js"
 import { projectId } from "./Common.js"
 
 export const jobId = HttpApiSchema.param("jobId", JobId)
@@ -27,6 +27,28 @@ export class JobsApi extends HttpApiGroup.make("jobs")
       .addError(NotFound)
       .addError(Forbidden)
       .addError(ValidationError)
+  )
+  .add(
+    HttpApiEndpoint.post("importTasks")`/projects/${projectId}/import`
+      .setPayload(ImportTasks)
+      .setHeaders(IdempotencyHeaders)
+      .addSuccess(JobAccepted, { status: 202 })
+      .addError(NotFound)
+      .addError(Forbidden)
+      .addError(ValidationError)
+      .annotate(
+        OpenApi.Description,
+        "Creates a task per row, in batches (editor role). The file must parse and its header name known fields, or the answer is 400; problems with single rows go to the job's result: `{ processed, created, failed, errors: [{ row, field, message }] }`, `row` being the CSV line (header = 1) or the 1-based JSON array position. At most 5 MB and 10,000 rows."
+      )
+  )
+  .add(
+    HttpApiEndpoint.post("exportProject")`/projects/${projectId}/export`
+      .addSuccess(JobAccepted, { status: 202 })
+      .addError(NotFound)
+      .annotate(
+        OpenApi.Description,
+        "The project, its columns and tasks as one JSON document in the job's result (any member). Projects with more than 5,000 tasks fail the job: page through the task list instead."
+      )
   )
   .annotate(OpenApi.Title, "Jobs")
   .annotate(

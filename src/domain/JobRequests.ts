@@ -40,3 +40,28 @@ export const BulkResult = Schema.Struct({
 export type BulkResult = typeof BulkResult.Type
 
 export const BulkPayload = Schema.Struct({ projectId: ProjectId, operations: Schema.Array(BulkOperation) })
+
+// ---- import and export ---------------------------------------------------------------------
+
+/** 5 MiB of file, measured in bytes of UTF-8 (the schema's character bound is a first guard). */
+export const MAX_IMPORT_BYTES = 5 * 1024 * 1024
+
+export class ImportTasks extends Schema.Class<ImportTasks>("ImportTasks")(
+  Schema.Struct({
+    format: Schema.Literal("json", "csv"),
+    data: Schema.String.pipe(Schema.maxLength(MAX_IMPORT_BYTES)).annotations({
+      description:
+        "The file's text. CSV: a header row naming some of title, description, column, priority, labels (;-separated), dueAt, estimate (title required). JSON: an array of objects with those fields."
+    })
+  }).annotations(strict)
+) {}
+
+export const ImportResult = Schema.Struct({
+  /** Rows handled so far (all of them once the job succeeded). */
+  processed: Schema.Int,
+  created: Schema.Int,
+  failed: Schema.Int,
+  /** One entry per problem: a row with two wrong fields has two. `field` is null for a row-wide one. */
+  errors: Schema.Array(Schema.Struct({ row: Schema.Int, field: Schema.NullOr(Schema.String), message: Schema.String }))
+})
+export type ImportResult = typeof ImportResult.Type

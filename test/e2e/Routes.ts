@@ -198,6 +198,14 @@ export const routes: { readonly [K in EndpointKey]: Route } = {
     status: 202,
     payload: (f) => ({ operations: [{ op: "create", title: "Bulk" }, { op: "move", taskId: f.task.id, version: f.task.version, columnId: otherColumn(f) }] })
   },
+  "jobs.importTasks": {
+    method: "POST",
+    path: "/api/v1/projects/:projectId/import",
+    access: "project",
+    status: 202,
+    payload: () => ({ format: "csv", data: "title,priority,labels\nImported,high,a;b\n" })
+  },
+  "jobs.exportProject": { method: "POST", path: "/api/v1/projects/:projectId/export", access: "project", status: 202 },
 
   "health.live": { method: "GET", path: "/health/live", access: "public", status: 200 },
   "health.ready": { method: "GET", path: "/health/ready", access: "public", status: 200 }
