@@ -1,13 +1,13 @@
 import { Effect } from "effect"
+import { ReadModelHandlers } from "../src/events/handlers/index.js"
 import { handlersLayer } from "../src/events/HandlerRegistry.js"
 
 /**
  * Every event handler this build runs, each the effect that builds it from its dependencies
  * (`Effect.succeed(handler)` for one without). Adding a handler is one more element; its name
  * becomes its consumer group, so renaming one starts it over from the oldest retained event.
+ * The live stream has no handler: each API process tails the outbox itself (`LiveEvents`).
  */
 export const HandlersLive = handlersLayer(
-  Effect.all([
-    // e.g. ActivityFeedHandler, ProjectProgressHandler, LiveStreamHandler
-  ])
+  Effect.all([...ReadModelHandlers])
 )

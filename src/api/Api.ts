@@ -1,9 +1,11 @@
 import { HttpApi, OpenApi } from "@effect/platform"
 import { InternalError, ServiceUnavailable, ValidationError } from "../domain/Errors.js"
+import { ActivityApi } from "./ActivityApi.js"
 import { BoardApi } from "./BoardApi.js"
 import { DeadLettersApi } from "./DeadLettersApi.js"
 import { HealthApi } from "./HealthApi.js"
 import { JobsApi } from "./JobsApi.js"
+import { LiveAuthentication, LiveEventsApi } from "./LiveEventsApi.js"
 import { ProjectsApi } from "./ProjectsApi.js"
 import { Authentication } from "./Security.js"
 import { TasksApi } from "./TasksApi.js"
@@ -14,6 +16,8 @@ export class Api extends HttpApi.make("flowboard")
   .add(ProjectsApi.middleware(Authentication).prefix("/api/v1"))
   .add(BoardApi.middleware(Authentication).prefix("/api/v1"))
   .add(TasksApi.middleware(Authentication).prefix("/api/v1"))
+  .add(ActivityApi.middleware(Authentication).prefix("/api/v1"))
+  .add(LiveEventsApi.middleware(LiveAuthentication).prefix("/api/v1"))
   .add(DeadLettersApi.middleware(Authentication).prefix("/api/v1"))
   .add(JobsApi.middleware(Authentication).prefix("/api/v1"))
   .add(HealthApi)

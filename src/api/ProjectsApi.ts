@@ -3,6 +3,7 @@ import { Schema } from "effect"
 import { Conflict, Forbidden, NotFound, ValidationError, VersionConflict } from "../domain/Errors.js"
 import { Member, Project, ProjectStatus } from "../domain/Model.js"
 import { Page } from "../domain/Page.js"
+import { ProjectDetails } from "../domain/Progress.js"
 import { AddMember, CreateProject, MoveProject, UpdateMember, UpdateProject } from "../domain/Requests.js"
 import { PageParams, projectId, strictParams, userId } from "./Common.js"
 
@@ -14,7 +15,7 @@ export class ProjectsApi extends HttpApiGroup.make("projects")
       .addError(ValidationError)
   )
   .add(HttpApiEndpoint.post("createProject", "/projects").setPayload(CreateProject).addSuccess(Project, { status: 201 }).addError(Conflict))
-  .add(HttpApiEndpoint.get("getProject")`/projects/${projectId}`.addSuccess(Project).addError(NotFound))
+  .add(HttpApiEndpoint.get("getProject")`/projects/${projectId}`.addSuccess(ProjectDetails).addError(NotFound))
   .add(
     HttpApiEndpoint.patch("updateProject")`/projects/${projectId}`
       .setPayload(UpdateProject)

@@ -3,12 +3,14 @@ import { Effect } from "effect"
 import { Api } from "../api/Api.js"
 import { CurrentActor } from "../api/Security.js"
 import { DEFAULT_LIMIT } from "../domain/Page.js"
+import { ProjectProgressService } from "../services/ProjectProgressService.js"
 import { ProjectService } from "../services/ProjectService.js"
 import { orInternal } from "./Errors.js"
 
 export const ProjectsHttp = HttpApiBuilder.group(Api, "projects", (handlers) =>
   Effect.gen(function* () {
     const projects = yield* ProjectService
+    const progress = yield* ProjectProgressService
     return handlers
       .handle("listProjects", ({ urlParams }) =>
         CurrentActor.pipe(
@@ -24,7 +26,7 @@ export const ProjectsHttp = HttpApiBuilder.group(Api, "projects", (handlers) =>
         )
       )
       .handle("createProject", ({ payload }) => CurrentActor.pipe(Effect.flatMap((actor) => projects.create(actor, payload)), orInternal))
-      .handle("getProject", ({ path }) => CurrentActor.pipe(Effect.flatMap((actor) => projects.get(actor, path.projectId)), orInternal))
+      .handle("getProject", ({ path }) => CurrentActor.pipe(Effect.flatMap((actor) => progress.details(actor, path.projectId)), orInternal))
       .handle("updateProject", ({ path, payload }) =>
         CurrentActor.pipe(Effect.flatMap((actor) => projects.update(actor, path.projectId, payload)), orInternal)
       )

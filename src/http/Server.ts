@@ -1,19 +1,23 @@
 import { HttpApiBuilder, HttpApiScalar, HttpMiddleware } from "@effect/platform"
 import { Layer } from "effect"
 import { Api } from "../api/Api.js"
+import { isLiveEventsPath } from "../api/LiveEventsApi.js"
 import { isUntraced } from "../observability/Tracing.js"
+import { ActivityHttp } from "./ActivityHttp.js"
 import { AuthenticationLive } from "./Authentication.js"
 import { BoardHttp } from "./BoardHttp.js"
 import { DeadLettersHttp } from "./DeadLettersHttp.js"
 import { HealthHttp } from "./HealthHttp.js"
 import { JobsHttp } from "./JobsHttp.js"
+import { LiveAuthenticationLive, LiveEventsHttp, LiveEventsLive } from "./LiveEventsHttp.js"
 import { ProjectsHttp } from "./ProjectsHttp.js"
 import { requestMiddleware } from "./RequestMiddleware.js"
 import { TasksHttp } from "./TasksHttp.js"
 import { UsersHttp } from "./UsersHttp.js"
 
 export const ApiLive = HttpApiBuilder.api(Api).pipe(
-  Layer.provide([UsersHttp, ProjectsHttp, BoardHttp, TasksHttp, HealthHttp, JobsHttp, DeadLettersHttp]),
+  Layer.provide([UsersHttp, ProjectsHttp, BoardHttp, TasksHttp, HealthHttp, JobsHttp, DeadLettersHttp, ActivityHttp, LiveEventsHttp]),
+  Layer.provide(LiveAuthenticationLive),
   Layer.provide(AuthenticationLive)
 )
 
@@ -23,8 +27,10 @@ export const ApiLive = HttpApiBuilder.api(Api).pipe(
  * the dashboard.
  */
 export const HttpAppLive = HttpApiBuilder.serve(requestMiddleware).pipe(
-  HttpMiddleware.withTracerDisabledWhen(isUntraced),
+  // The live stream's URL may carry a key (`?access_token=`), which a server span would record.
+  HttpMiddleware.withTracerDisabledWhen((request) => isUntraced(request) || isLiveEventsPath(request.url)),
   Layer.provide(HttpApiScalar.layer({ path: "/docs" })),
   Layer.provide(HttpApiBuilder.middlewareOpenApi({ path: "/api/openapi.json" })),
-  Layer.provide(ApiLive)
+  Layer.provide(ApiLive),
+  Layer.provideMerge(LiveEventsLive)
 )

@@ -106,8 +106,10 @@ export const send = (method: HttpMethod, path: string, options: SendOptions = {}
     if (options.headers !== undefined) request = HttpClientRequest.setHeaders(request, options.headers)
     if (options.rawBody !== undefined) request = HttpClientRequest.bodyText(request, options.rawBody, "application/json")
     else if (options.body !== undefined) request = HttpClientRequest.bodyUnsafeJson(request, options.body)
-    const response = yield* http.execute(request)
-    const text = yield* response.text
+    const response = yield* HttpClient.withScope(http).execute(request)
+    // An event stream does not end: its status and headers are the reply, and the scope hangs up.
+    const streaming = Option.exists(Headers.get(response.headers, "content-type"), (type) => type.startsWith("text/event-stream"))
+    const text = streaming ? "" : yield* response.text
     return {
       status: response.status,
       headers: response.headers,
@@ -115,7 +117,7 @@ export const send = (method: HttpMethod, path: string, options: SendOptions = {}
       text,
       requestId: Option.getOrUndefined(Headers.get(response.headers, "x-request-id"))
     } satisfies Reply
-  }).pipe(Effect.orDie)
+  }).pipe(Effect.scoped, Effect.orDie)
 
 export const get = (path: string, token?: string, headers?: Record<string, string>) =>
   send("GET", path, { token, ...(headers === undefined ? {} : { headers }) })

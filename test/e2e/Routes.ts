@@ -176,6 +176,10 @@ export const routes: { readonly [K in EndpointKey]: Route } = {
   "tasks.addComment": { method: "POST", path: "/api/v1/tasks/:taskId/comments", access: "task", status: 201, payload: () => ({ body: "hello" }) },
   "tasks.deleteComment": { method: "DELETE", path: "/api/v1/tasks/:taskId/comments/:commentId", access: "task", status: 204 },
 
+  "activity.listActivity": { method: "GET", path: "/api/v1/projects/:projectId/activity", access: "project", status: 200 },
+  // An event stream: `send` reads its status and headers, then hangs up.
+  "live.streamEvents": { method: "GET", path: "/api/v1/projects/:projectId/events", access: "project", status: 200 },
+
   "deadLetters.listDeadLetters": { method: "GET", path: "/api/v1/admin/dead-letters", access: "user", adminOnly: true, status: 200 },
   "deadLetters.getDeadLetter": { method: "GET", path: "/api/v1/admin/dead-letters/:deadLetterId", access: "user", adminOnly: true, status: 200 },
   "deadLetters.replayDeadLetter": { method: "POST", path: "/api/v1/admin/dead-letters/:deadLetterId/replay", access: "user", adminOnly: true, status: 200 },

@@ -1,0 +1,72 @@
+import { Sse } from "@effect/experimental"
+import { HttpApiBuilder, HttpServerResponse } from "@effect/platform"
+import { Duration, Effect, Layer, Schema, Stream } from "effect"
+import { Api } from "../api/Api.js"
+import { LiveAuthentication } from "../api/LiveEventsApi.js"
+import { Authentication, CurrentActor } from "../api/Security.js"
+import { PublicEvent, toPublicEvent } from "../domain/Activity.js"
+import type { RepositoryError } from "../domain/Errors.js"
+import { heartbeats, LiveEvents, type LiveMessage } from "../services/LiveEvents.js"
+import { ProjectAccess } from "../services/ProjectAccess.js"
+import { orInternal } from "./Errors.js"
+
+/** The same checks as every other route, whichever way the key came: header first, then query. */
+export const LiveAuthenticationLive = Layer.effect(
+  LiveAuthentication,
+  Effect.map(Authentication, (authentication) => LiveAuthentication.of({ bearer: authentication.bearer, accessToken: authentication.bearer }))
+)
+
+const encodeEvent = Schema.encode(Schema.parseJson(PublicEvent))
+
+// Where a browser reconnects after the stream ends (shutdown, a full buffer, a failure).
+const RETRY = Sse.encoder.write(new Sse.Retry({ duration: Duration.seconds(3), lastEventId: undefined }))
+const HEARTBEAT = ": heartbeat\n\n"
+
+// The retry hint goes first, once subscribed: it is also what sends the headers, so a browser's
+// `open` event means that nothing committed from then on can be missed.
+const frame = (message: LiveMessage) =>
+  message._tag === "Subscribed"
+    ? Effect.succeed(RETRY)
+    : Effect.map(encodeEvent(toPublicEvent(message.event)), (data) =>
+        Sse.encoder.write({ _tag: "Event", id: message.event.id, event: message.event.type, data })
+      )
+
+/**
+ * The response body: the retry hint, then each event as a message, with a heartbeat comment
+ * when idle. Once the response has begun a failure can only end it: it is logged, and the
+ * client reconnects with its `Last-Event-ID`.
+ */
+export const sseBody = (messages: Stream.Stream<LiveMessage, RepositoryError>): Stream.Stream<Uint8Array> =>
+  Stream.merge(
+    messages.pipe(
+      Stream.mapEffect(frame),
+      Stream.catchAll((error) => Stream.fromEffect(Effect.logWarning("live events: stream ended by a failure", error)).pipe(Stream.drain))
+    ),
+    Stream.as(heartbeats, HEARTBEAT),
+    { haltStrategy: "left" }
+  ).pipe(Stream.encodeText)
+
+export const LiveEventsHttp = HttpApiBuilder.group(Api, "live", (handlers) =>
+  Effect.gen(function* () {
+    const live = yield* LiveEvents
+    return handlers.handle("streamEvents", ({ headers, path }) =>
+      CurrentActor.pipe(
+        Effect.flatMap((actor) => live.open(actor, path.projectId, headers["last-event-id"] ?? null)),
+        Effect.map((events) =>
+          HttpServerResponse.stream(sseBody(events), {
+            contentType: "text/event-stream",
+            // No caching, and no buffering by nginx-style proxies, which would hold messages back.
+            headers: { "cache-control": "no-cache", "x-accel-buffering": "no" }
+          })
+        ),
+        orInternal
+      )
+    )
+  })
+)
+
+/**
+ * The process-wide `LiveEvents`, for the HTTP application to provide (and export, for tests):
+ * built with it and finalized before the server closes, so open streams end first.
+ */
+export const LiveEventsLive = LiveEvents.Default.pipe(Layer.provide(ProjectAccess.Default))
