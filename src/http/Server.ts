@@ -2,10 +2,15 @@ import { HttpApiBuilder, HttpApiScalar, HttpMiddleware } from "@effect/platform"
 import { Layer } from "effect"
 import { Api } from "../api/Api.js"
 import { isLiveEventsPath } from "../api/LiveEventsApi.js"
+import { Draining } from "../observability/Draining.js"
+import { Health } from "../observability/Health.js"
+import { observeRequests, RequestWindow } from "../observability/RequestWindow.js"
 import { isUntraced } from "../observability/Tracing.js"
+import { DashboardSessions } from "../security/DashboardSessions.js"
 import { ActivityHttp } from "./ActivityHttp.js"
 import { AuthenticationLive } from "./Authentication.js"
 import { BoardHttp } from "./BoardHttp.js"
+import { DashboardHttp } from "./DashboardHttp.js"
 import { DeadLettersHttp } from "./DeadLettersHttp.js"
 import { HealthHttp } from "./HealthHttp.js"
 import { JobsHttp } from "./JobsHttp.js"
@@ -21,16 +26,21 @@ export const ApiLive = HttpApiBuilder.api(Api).pipe(
   Layer.provide(AuthenticationLive)
 )
 
+/** What health, the dashboard and the request path share; `Draining` is also an output, for shutdown. */
+const ObservabilityLive = Health.Default.pipe(Layer.provideMerge(Layer.mergeAll(RequestWindow.Default, Draining.Default)))
+
 /**
  * The whole HTTP application, waiting for an `HttpServer` (Node's, or the test server). Every
  * request gets a server span (continuing an incoming `traceparent`) except probes, scrapes and
  * the dashboard.
  */
-export const HttpAppLive = HttpApiBuilder.serve(requestMiddleware).pipe(
+export const HttpAppLive = HttpApiBuilder.serve((app) => requestMiddleware(observeRequests(app))).pipe(
   // The live stream's URL may carry a key (`?access_token=`), which a server span would record.
   HttpMiddleware.withTracerDisabledWhen((request) => isUntraced(request) || isLiveEventsPath(request.url)),
   Layer.provide(HttpApiScalar.layer({ path: "/docs" })),
   Layer.provide(HttpApiBuilder.middlewareOpenApi({ path: "/api/openapi.json" })),
   Layer.provide(ApiLive),
-  Layer.provideMerge(LiveEventsLive)
+  Layer.provideMerge(LiveEventsLive),
+  Layer.provide(DashboardHttp.pipe(Layer.provide(DashboardSessions.Default))),
+  Layer.provideMerge(ObservabilityLive)
 )

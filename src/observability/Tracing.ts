@@ -3,6 +3,7 @@ import { Headers, HttpTraceContext, type HttpServerRequest } from "@effect/platf
 import { BatchSpanProcessor, type SpanProcessor } from "@opentelemetry/sdk-trace-base"
 import { OTLPTraceExporter } from "@opentelemetry/exporter-trace-otlp-http"
 import { Config, Effect, FiberRef, Layer, Option, type Tracer } from "effect"
+import { isOperationalPath } from "./OperationalRoutes.js"
 import { CurrentRequest, traceparentOf } from "./RequestContext.js"
 import { SERVICE_NAME, SERVICE_VERSION } from "./ServiceInfo.js"
 
@@ -80,11 +81,5 @@ export const currentTraceparent: Effect.Effect<string | null> = Effect.currentSp
   Effect.orElse(() => Effect.map(FiberRef.get(CurrentRequest), (request) => request.traceparent))
 )
 
-/**
- * Requests that get no server span: probes and scrapes (they would drown real traffic) and the
- * dashboard, whose event stream stays open for minutes.
- */
-export const isUntraced = (request: HttpServerRequest.HttpServerRequest): boolean => {
-  const path = request.url.split("?", 1)[0] ?? ""
-  return path === "/health" || path.startsWith("/health/") || path === "/metrics" || path === "/dashboard" || path.startsWith("/dashboard/")
-}
+/** Requests that get no server span: see `OperationalRoutes` (the dashboard's event stream stays open for minutes). */
+export const isUntraced = (request: HttpServerRequest.HttpServerRequest): boolean => isOperationalPath(request.url)

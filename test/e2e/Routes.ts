@@ -212,7 +212,8 @@ export const routes: { readonly [K in EndpointKey]: Route } = {
   "jobs.exportProject": { method: "POST", path: "/api/v1/projects/:projectId/export", access: "project", status: 202 },
 
   "health.live": { method: "GET", path: "/health/live", access: "public", status: 200 },
-  "health.ready": { method: "GET", path: "/health/ready", access: "public", status: 200 }
+  "health.ready": { method: "GET", path: "/health/ready", access: "public", status: 200 },
+  "health.health": { method: "GET", path: "/health", access: "public", status: 200 }
 }
 
 export interface RouteRow extends Route {
