@@ -13,8 +13,9 @@ import { SqlClient } from "@effect/sql"
 import { PgClient } from "@effect/sql-pg"
 import { Cause, Config, Duration, Effect, Exit, Layer, Metric, Option, Queue, Schedule, Stream } from "effect"
 import { infrastructureRetry } from "../resilience/RetrySchedules.js"
-import type { EventTransport } from "./EventTransport.js"
+import { EventTransport } from "./EventTransport.js"
 import { relayBatch } from "./RelayBatch.js"
+import { replayRecent } from "./RelayReplay.js"
 
 export { eventsPublished } from "./RelayBatch.js"
 
@@ -39,6 +40,12 @@ export interface RelayOptions {
   readonly deferredRetry?: Duration.DurationInput
   /** How often `flowboard_outbox_backlog` is sampled; default 5 s. */
   readonly backlogInterval?: Duration.DurationInput
+  /**
+   * With a transport that does not outlive the process (in-process), events published within
+   * this of the newest publication are published again at start (RelayReplay.ts); default
+   * 10 minutes, 0 to disable. Ignored for durable transports.
+   */
+  readonly replayWindow?: Duration.DurationInput
 }
 
 /** Forks the relay into the current scope; it stops when the scope closes. */
@@ -56,6 +63,16 @@ export const make = (options: RelayOptions = {}) =>
         Effect.tapError((error) => Effect.logWarning("Relay: LISTEN failed; polling until it is back", error)),
         Effect.retry(infrastructureRetry),
         Effect.forkScoped
+      )
+    }
+
+    const transport = yield* EventTransport
+    const replayWindow = Duration.decode(options.replayWindow ?? "10 minutes")
+    if (transport.name === "in-process" && Duration.greaterThan(replayWindow, Duration.zero)) {
+      // Before the loop: replayed events precede anything newer of their aggregates.
+      yield* replayRecent(replayWindow, batchSize).pipe(
+        Effect.tap((n) => n > 0 ? Effect.logInfo(`Relay: published ${n} recent events again for the in-process transport`) : Effect.void),
+        Effect.catchAll((error) => Effect.logWarning("Relay: could not replay recent events", error))
       )
     }
 

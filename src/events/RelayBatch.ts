@@ -31,7 +31,7 @@ export const outboxUndecodable = Metric.counter("flowboard_outbox_undecodable_to
 })
 
 /** The payload comes as JSON text: the client's name transform must not rewrite its keys. */
-const ClaimedRow = Schema.Struct({
+export const ClaimedRow = Schema.Struct({
   id: EventId,
   type: EventType,
   aggregateType: AggregateType,
@@ -44,7 +44,7 @@ const ClaimedRow = Schema.Struct({
   traceparent: Schema.NullOr(Schema.String),
   payload: Schema.parseJson(Schema.Record({ key: Schema.String, value: Schema.Unknown }))
 })
-const decodeRow = Schema.decodeUnknownEither(ClaimedRow)
+export const decodeRow = Schema.decodeUnknownEither(ClaimedRow)
 
 export interface BatchResult {
   /** Rows claimed, including deferred and undecodable ones. */

@@ -4,7 +4,7 @@
  */
 import { SqlClient } from "@effect/sql"
 import { describe, expect, layer } from "@effect/vitest"
-import { Effect, Layer, Metric, Ref } from "effect"
+import { Effect, Layer, Logger, LogLevel, Metric, Ref } from "effect"
 import { EventTransport, TransportError } from "../../../src/events/EventTransport.js"
 import * as InProcessTransport from "../../../src/events/InProcessTransport.js"
 import * as Relay from "../../../src/events/Relay.js"
@@ -48,11 +48,31 @@ describe("Relay on PGlite", () => {
         const before = (yield* Metric.value(Relay.relayFailures)).count
         const events = history(aggregates(2), 3).flat()
         yield* produce([events], 6)
-        yield* Relay.make({ pollInterval: "20 millis", retry: quickRetry }).pipe(Effect.provideService(EventTransport, flaky))
+        yield* Relay.make({ pollInterval: "20 millis", retry: quickRetry, replayWindow: 0 }).pipe(Effect.provideService(EventTransport, flaky))
         const received = yield* collect(inner, "check", events)
         expect(received).toHaveLength(6) // once each
         expectInOrder(versionsByAggregate(received), 3)
         expect((yield* Metric.value(Relay.relayFailures)).count - before).toBe(3)
+      }).pipe(Logger.withMinimumLogLevel(LogLevel.Error))) // the expected failures are logged as warnings
+
+    it.scoped("in-process transport: events published just before a crash are published again at start", () =>
+      Effect.gen(function* () {
+        const events = history(aggregates(2), 2).flat()
+        yield* Effect.scoped(Effect.gen(function* () {
+          const before = yield* InProcessTransport.make()
+          yield* before.ensureGroup("check")
+          yield* Relay.make({ pollInterval: "20 millis", replayWindow: 0 }).pipe(Effect.provideService(EventTransport, before))
+          yield* produce([events], 4)
+          expect(distinct(yield* collect(before, "check", events, { settleMs: 0 }))).toBe(4)
+          yield* eventually(unpublished(events), (n) => n === 0)
+        }))
+        // The process is gone, and the transport's memory with it; its rows say "published".
+        const after = yield* InProcessTransport.make()
+        yield* after.ensureGroup("check")
+        yield* Relay.make({ pollInterval: "20 millis" }).pipe(Effect.provideService(EventTransport, after))
+        const again = yield* collect(after, "check", events)
+        expect(again).toHaveLength(4)
+        expectInOrder(versionsByAggregate(again), 2)
       }))
 
     it.scoped("an unreadable row stays behind with the rest of its aggregate; other aggregates flow", () =>
