@@ -6,6 +6,7 @@ import { HttpConfig, RuntimeMode } from "../src/config/AppConfig.js"
 import { HttpAppLive } from "../src/http/Server.js"
 import { BootstrapLive } from "../src/security/Bootstrap.js"
 import { EmbeddedLive, ProductionLive } from "./Sql.js"
+import { EventTransportLive, WorkersLive } from "./Workers.js"
 
 /** The storage stack the environment asks for: Postgres when `DATABASE_URL` is set, else PGlite. */
 export const AppLive = Layer.unwrapEffect(
@@ -21,8 +22,14 @@ export const AppLive = Layer.unwrapEffect(
 
 const NodeServerLive = NodeHttpServer.layerConfig(createServer, HttpConfig)
 
-/** `flowboard start`: the API on its port, with the first-start admin bootstrap. */
+/** `flowboard serve`: the API on its port, with the first-start admin bootstrap. */
 export const ServerLive = Layer.mergeAll(HttpAppLive.pipe(HttpServer.withLogAddress), BootstrapLive).pipe(
   Layer.provide(AppLive),
   Layer.provide(NodeServerLive)
 )
+
+/** `flowboard worker`: the outbox relay and the event consumers, no HTTP. */
+export const WorkerLive = WorkersLive.pipe(Layer.provide(EventTransportLive), Layer.provide(AppLive))
+
+/** `flowboard start`: the API, the relay and the consumers in one process, on one database and transport. */
+export const StartLive = Layer.merge(ServerLive, WorkerLive)

@@ -3,12 +3,15 @@ import { NodeContext, NodeRuntime } from "@effect/platform-node"
 import { Console, Effect, Layer, Schema } from "effect"
 import { CreateKey, CreateUser } from "../domain/Requests.js"
 import { UserService } from "../services/UserService.js"
-import { AppLive, ServerLive } from "../../layers/Main.js"
+import { AppLive, ServerLive, StartLive, WorkerLive } from "../../layers/Main.js"
 import { PgliteClientLive, PostgresClientLive, runMigrations } from "../repositories/sql/Database.js"
 import { RuntimeMode } from "../config/AppConfig.js"
 
-const start = Command.make("start", {}, () => Layer.launch(ServerLive)).pipe(
-  Command.withDescription("Run the API (and, as they arrive, the relay and workers) in one process")
+const start = Command.make("start", {}, () => Layer.launch(StartLive)).pipe(
+  Command.withDescription("Run the API, the outbox relay and the event workers in one process")
+)
+const worker = Command.make("worker", {}, () => Layer.launch(WorkerLive)).pipe(
+  Command.withDescription("Run the outbox relay and the event workers, without HTTP")
 )
 const serve = Command.make("serve", {}, () => Layer.launch(ServerLive)).pipe(Command.withDescription("Run the HTTP API"))
 
@@ -52,7 +55,7 @@ const usersCreate = Command.make(
 
 const keys = Command.make("keys").pipe(Command.withSubcommands([keysCreate]))
 const users = Command.make("users").pipe(Command.withSubcommands([usersCreate]))
-const flowboard = Command.make("flowboard").pipe(Command.withSubcommands([start, serve, migrate, keys, users]))
+const flowboard = Command.make("flowboard").pipe(Command.withSubcommands([start, serve, worker, migrate, keys, users]))
 
 const cli = Command.run(flowboard, { name: "flowboard", version: "0.1.0" })
 

@@ -1,0 +1,27 @@
+import { Config, Effect, Layer, Option, Redacted } from "effect"
+import { ConsumerProcessor } from "../src/events/ConsumerProcessor.js"
+import { ConsumerRuntimeLive } from "../src/events/ConsumerRuntime.js"
+import { InProcessTransportLive } from "../src/events/InProcessTransport.js"
+import { RedisLive } from "../src/events/Redis.js"
+import { RedisStreamsTransportLive } from "../src/events/RedisStreamsTransport.js"
+import { RelayLive } from "../src/events/Relay.js"
+
+/**
+ * Redis Streams when `REDIS_URL` is set, else the in-process transport: embedded mode, or
+ * production degraded to one process's worth of fan-out. A constant, so the relay and the
+ * consumers of one process share one transport (the in-process one only works that way).
+ */
+export const EventTransportLive = Layer.unwrapEffect(
+  Effect.map(Config.option(Config.redacted("REDIS_URL")), (url) =>
+    Option.exists(url, (value) => Redacted.value(value).trim() !== "")
+      ? RedisStreamsTransportLive.pipe(Layer.provide(RedisLive))
+      : InProcessTransportLive
+  )
+)
+
+/**
+ * The background half of Flowboard: the outbox relay and one consumer loop per registered
+ * handler. Needs the repositories, the handler registry and `SqlClient` (from the app layer)
+ * and an `EventTransport`; produces nothing, and drains on shutdown.
+ */
+export const WorkersLive = Layer.mergeAll(RelayLive, ConsumerRuntimeLive.pipe(Layer.provide(ConsumerProcessor.Default)))
