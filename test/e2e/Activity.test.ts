@@ -6,6 +6,7 @@ import { Page } from "../../src/domain/Page.js"
 import { ProjectDetails } from "../../src/domain/Progress.js"
 import { CreateTask, MoveTask } from "../../src/domain/Requests.js"
 import type { EventHandler } from "../../src/events/EventHandler.js"
+import { wants } from "../../src/events/HandlerRegistry.js"
 import { ActivityFeedHandler } from "../../src/events/handlers/ActivityFeedHandler.js"
 import { ProjectProgressHandler } from "../../src/events/handlers/ProjectProgressHandler.js"
 import { OutboxRepository } from "../../src/repositories/OutboxRepository.js"
@@ -17,7 +18,7 @@ const handleRecorded = (projectId: ProjectId) =>
     const handlers: ReadonlyArray<EventHandler> = [yield* ActivityFeedHandler, yield* ProjectProgressHandler]
     const events = (yield* (yield* OutboxRepository).listAll).filter((event) => Option.contains(projectIdOf(event), projectId))
     for (const handler of handlers) {
-      const wanted = events.filter((event) => handler.types === "*" || handler.types.includes(event.type))
+      const wanted = events.filter((event) => wants(handler, event.type))
       yield* Effect.forEach(wanted, handler.handle, { discard: true })
     }
     return events

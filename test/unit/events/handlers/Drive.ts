@@ -1,9 +1,8 @@
 import { Effect } from "effect"
 import type { OutboxEnvelope } from "../../../../src/domain/Events.js"
 import type { EventHandler } from "../../../../src/events/EventHandler.js"
+import { wants } from "../../../../src/events/HandlerRegistry.js"
 import { OutboxRepository } from "../../../../src/repositories/OutboxRepository.js"
-
-const wanted = (handler: EventHandler, event: OutboxEnvelope) => handler.types === "*" || handler.types.includes(event.type)
 
 /**
  * Plays the consumer runtime's part without it: every envelope the services recorded, in
@@ -11,7 +10,7 @@ const wanted = (handler: EventHandler, event: OutboxEnvelope) => handler.types =
  */
 export const handleRecorded = (handler: EventHandler, after: ReadonlySet<string> = new Set()) =>
   Effect.gen(function* () {
-    const events = (yield* (yield* OutboxRepository).listAll).filter((event) => !after.has(event.id) && wanted(handler, event))
+    const events = (yield* (yield* OutboxRepository).listAll).filter((event) => !after.has(event.id) && wants(handler, event.type))
     yield* Effect.forEach(events, handler.handle, { discard: true })
     return events
   })

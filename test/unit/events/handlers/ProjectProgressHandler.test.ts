@@ -1,21 +1,16 @@
 import { describe, expect, it } from "@effect/vitest"
-import { DateTime, Effect, Layer, TestClock } from "effect"
+import { DateTime, Effect, TestClock } from "effect"
 import type { Actor } from "../../../../src/domain/Actor.js"
 import type { ProjectId } from "../../../../src/domain/Ids.js"
 import { MoveTask, UpdateColumn } from "../../../../src/domain/Requests.js"
 import { ProjectProgressHandler } from "../../../../src/events/handlers/ProjectProgressHandler.js"
 import { ProjectProgressRepository } from "../../../../src/repositories/ProjectProgressRepository.js"
 import { BoardService } from "../../../../src/services/BoardService.js"
-import { ProjectAccess } from "../../../../src/services/ProjectAccess.js"
 import { ProjectProgressService } from "../../../../src/services/ProjectProgressService.js"
 import { ProjectService } from "../../../../src/services/ProjectService.js"
 import { TaskService } from "../../../../src/services/TaskService.js"
 import { aProject, aTask, columnsByName, fresh, signUp } from "../../services/Fixtures.js"
 import { handleRecorded } from "./Drive.js"
-
-// Over the in-memory store `fresh` provides, whether or not the test services include it.
-const ProgressLive = ProjectProgressService.Default.pipe(Layer.provide(ProjectAccess.Default))
-const withProgress = <A, E, R>(effect: Effect.Effect<A, E, R>) => effect.pipe(Effect.provide(ProgressLive), fresh)
 
 const NOW = DateTime.unsafeMake("2026-03-01T12:00:00Z")
 const days = (n: number) => DateTime.add(NOW, { days: n })
@@ -57,7 +52,7 @@ describe("ProjectProgressHandler", () => {
       const details = yield* Effect.flatMap(ProjectProgressService, (service) => service.details(owner.actor, project.id))
       expect(details.progress.updatedAt).toStrictEqual(NOW)
       expect(details.key).toBe(project.key)
-    }).pipe(withProgress))
+    }).pipe(fresh))
 
   it.effect("serves zero counts until the first event is handled; overdue is counted at read time", () =>
     Effect.gen(function* () {
@@ -68,7 +63,7 @@ describe("ProjectProgressHandler", () => {
       })
       yield* TestClock.adjust("2 days")
       expect((yield* progressOf(owner.actor, project.id)).overdue).toBe(2)
-    }).pipe(withProgress))
+    }).pipe(fresh))
 
   it.effect("follows a column becoming done, and is the same however often an event is handled", () =>
     Effect.gen(function* () {
@@ -79,7 +74,7 @@ describe("ProjectProgressHandler", () => {
       yield* handler.handle(events[1]!)
       yield* handler.handle(events[0]!)
       expect(yield* progressOf(owner.actor, project.id)).toMatchObject({ total: 4, done: 4, percentDone: 100, overdue: 0 })
-    }).pipe(withProgress))
+    }).pipe(fresh))
 
   it.effect("forgets a deleted project's progress", () =>
     Effect.gen(function* () {
@@ -89,5 +84,5 @@ describe("ProjectProgressHandler", () => {
       yield* Effect.flatMap(ProjectService, (projects) => projects.delete(owner.actor, project.id))
       yield* handleRecorded(handler)
       expect((yield* (yield* ProjectProgressRepository).find(project.id))._tag).toBe("None")
-    }).pipe(withProgress))
+    }).pipe(fresh))
 })
