@@ -5,6 +5,7 @@ import { createServer } from "node:http"
 import { HttpConfig, RuntimeMode } from "../src/config/AppConfig.js"
 import { HttpAppLive } from "../src/http/Server.js"
 import { BootstrapLive } from "../src/security/Bootstrap.js"
+import { JobWorkersLive } from "./Jobs.js"
 import { EmbeddedLive, ProductionLive } from "./Sql.js"
 import { EventTransportLive, WorkersLive } from "./Workers.js"
 
@@ -28,8 +29,8 @@ export const ServerLive = Layer.mergeAll(HttpAppLive.pipe(HttpServer.withLogAddr
   Layer.provide(NodeServerLive)
 )
 
-/** `flowboard worker`: the outbox relay and the event consumers, no HTTP. */
-export const WorkerLive = WorkersLive.pipe(Layer.provide(EventTransportLive), Layer.provide(AppLive))
+/** `flowboard worker`: the outbox relay, the event consumers and the job runner and scheduler, no HTTP. */
+export const WorkerLive = Layer.mergeAll(WorkersLive, JobWorkersLive).pipe(Layer.provide(EventTransportLive), Layer.provide(AppLive))
 
 /** `flowboard start`: the API, the relay and the consumers in one process, on one database and transport. */
 export const StartLive = Layer.merge(ServerLive, WorkerLive)

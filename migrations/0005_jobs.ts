@@ -48,7 +48,7 @@ export default Effect.gen(function* () {
       notified_at timestamptz NOT NULL,
       PRIMARY KEY (task_id, due_at)
     )`
-  yield* sql`CREATE INDEX tasks_due_open ON tasks (due_at) WHERE due_at IS NOT NULL AND completed_at IS NULL`
+  yield* sql`CREATE INDEX tasks_due ON tasks (due_at) WHERE due_at IS NOT NULL`
   // Retention deletes published rows by age.
   yield* sql`CREATE INDEX outbox_retention ON outbox (published_at) WHERE published_at IS NOT NULL`
 })

@@ -23,6 +23,7 @@ export const EventType = Schema.Literal(
   "task.updated.v1",
   "task.moved.v1",
   "task.deleted.v1",
+  "task.overdue.v1",
   "comment.added.v1",
   "comment.deleted.v1",
   "user.created.v1",

@@ -7,6 +7,7 @@ import { MemoryDeadLetterRepository } from "./MemoryDeadLetterRepository.js"
 import { MemoryEventLogRepository } from "./MemoryEventLogRepository.js"
 import { MemoryInboxRepository } from "./MemoryInboxRepository.js"
 import { MemoryJobRepository } from "./MemoryJobRepository.js"
+import { MemoryMaintenanceRepository } from "./MemoryMaintenanceRepository.js"
 import { MemoryOutboxRepository } from "./MemoryOutboxRepository.js"
 import { MemoryProjectProgressRepository } from "./MemoryProjectProgressRepository.js"
 import { MemoryProjectRepository } from "./MemoryProjectRepository.js"
@@ -23,6 +24,7 @@ import { MemoryUserRepository } from "./MemoryUserRepository.js"
 export const MemoryRepositoriesLive = Layer.mergeAll(
   MemoryTransactor,
   MemoryJobRepository,
+  MemoryMaintenanceRepository,
   MemoryUserRepository,
   MemoryApiKeyRepository,
   MemoryProjectRepository,

@@ -8,6 +8,7 @@ import type { DeadLetterRepository } from "../DeadLetterRepository.js"
 import type { EventLogRepository } from "../EventLogRepository.js"
 import type { InboxRepository } from "../InboxRepository.js"
 import type { JobRepository } from "../JobRepository.js"
+import type { MaintenanceRepository } from "../MaintenanceRepository.js"
 import type { OutboxRepository } from "../OutboxRepository.js"
 import type { ProjectProgressRepository } from "../ProjectProgressRepository.js"
 import type { ProjectRepository } from "../ProjectRepository.js"
@@ -22,6 +23,7 @@ import { SqlDeadLetterRepositoryLive } from "./SqlDeadLetterRepository.js"
 import { SqlEventLogRepositoryLive } from "./SqlEventLogRepository.js"
 import { SqlInboxRepositoryLive } from "./SqlInboxRepository.js"
 import { SqlJobRepositoryLive } from "./SqlJobRepository.js"
+import { SqlMaintenanceRepositoryLive } from "./SqlMaintenanceRepository.js"
 import { SqlOutboxRepositoryLive } from "./SqlOutboxRepository.js"
 import { SqlProjectProgressRepositoryLive } from "./SqlProjectProgressRepository.js"
 import { SqlProjectRepositoryLive } from "./SqlProjectRepository.js"
@@ -49,6 +51,7 @@ export {
 export const SqlRepositoriesLive: Layer.Layer<
   | Transactor
   | JobRepository
+  | MaintenanceRepository
   | UserRepository
   | ApiKeyRepository
   | ProjectRepository
@@ -66,6 +69,7 @@ export const SqlRepositoriesLive: Layer.Layer<
 > = Layer.mergeAll(
   SqlTransactorLive,
   SqlJobRepositoryLive,
+  SqlMaintenanceRepositoryLive,
   SqlUserRepositoryLive,
   SqlApiKeyRepositoryLive,
   SqlProjectRepositoryLive,

@@ -1,0 +1,88 @@
+import { DateTime, Duration, Effect, Schema } from "effect"
+import type { RepositoryError } from "../domain/Errors.js"
+import { makeEvent } from "../domain/Events.js"
+import { Outbox } from "../events/Outbox.js"
+import { JobRepository } from "../repositories/JobRepository.js"
+import { MaintenanceRepository, type OverdueTask } from "../repositories/MaintenanceRepository.js"
+import { Transactor } from "../repositories/Transactor.js"
+import { handle, jobType } from "./JobType.js"
+
+/** Reminders recorded per unit of work, and rows deleted per statement by retention. */
+const REMINDER_BATCH = 500
+const PRUNE_BATCH = 5_000
+
+export const OverdueRemindersJob = jobType(
+  "reminders.overdue.v1",
+  { payload: Schema.Struct({}), result: Schema.Struct({ reminded: Schema.Int }) },
+  { maxAttempts: 3, priority: "low" }
+)
+
+export const RetentionSettings = Schema.Struct({ outboxDays: Schema.Int, deadLetterDays: Schema.Int, jobDays: Schema.Int })
+export const RetentionJob = jobType(
+  "retention.prune.v1",
+  { payload: RetentionSettings, result: Schema.Struct({ outbox: Schema.Int, deadLetters: Schema.Int, jobs: Schema.Int }) },
+  { maxAttempts: 3, priority: "low" }
+)
+
+/**
+ * `task.overdue.v1`: the task's own version (an overdue task has not changed), no actor (the
+ * system noticed), the due date that passed.
+ */
+const overdueEvent = (task: OverdueTask, now: DateTime.Utc) =>
+  makeEvent("task.overdue.v1", { type: "task", id: task.taskId, version: task.version }, now, {
+    projectId: task.projectId,
+    number: task.number,
+    title: task.title,
+    dueAt: DateTime.formatIso(task.dueAt),
+    assigneeId: task.assigneeId
+  })
+
+/** Deletes in bounded statements until a statement finds less than a full batch. */
+const drain = (prune: Effect.Effect<number, RepositoryError>) =>
+  Effect.gen(function* () {
+    let total = 0
+    for (;;) {
+      const n = yield* prune
+      total += n
+      if (n < PRUNE_BATCH) return total
+    }
+  })
+
+/** The handlers of the jobs the scheduler enqueues. */
+export class ScheduledJobs extends Effect.Service<ScheduledJobs>()("flowboard/ScheduledJobs", {
+  effect: Effect.gen(function* () {
+    const maintenance = yield* MaintenanceRepository
+    const jobs = yield* JobRepository
+    const outbox = yield* Outbox
+    const tx = yield* Transactor
+
+    const reminders = handle(OverdueRemindersJob, () =>
+      Effect.gen(function* () {
+        const now = yield* DateTime.now
+        let reminded = 0
+        for (;;) {
+          // The marks and their events in one unit: a reminder is recorded if and only if its event is.
+          const marked = yield* tx.transaction(
+            Effect.tap(maintenance.markOverdue(now, REMINDER_BATCH), (tasks) => outbox.record(null, tasks.map((task) => overdueEvent(task, now))))
+          )
+          reminded += marked.length
+          if (marked.length < REMINDER_BATCH) return { reminded }
+        }
+      }).pipe(Effect.withSpan("ScheduledJobs.overdueReminders"))
+    )
+
+    const retention = handle(RetentionJob, (settings) =>
+      Effect.gen(function* () {
+        const now = yield* DateTime.now
+        const daysAgo = (days: number) => DateTime.subtractDuration(now, Duration.days(days))
+        return {
+          outbox: yield* drain(maintenance.pruneOutbox(daysAgo(settings.outboxDays), PRUNE_BATCH)),
+          deadLetters: yield* drain(maintenance.pruneDeadLetters(daysAgo(settings.deadLetterDays), PRUNE_BATCH)),
+          jobs: yield* jobs.pruneFinished(daysAgo(settings.jobDays))
+        }
+      }).pipe(Effect.withSpan("ScheduledJobs.retention"))
+    )
+
+    return { handlers: [reminders, retention] } as const
+  })
+}) {}

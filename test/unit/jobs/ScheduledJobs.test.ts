@@ -1,0 +1,72 @@
+import { describe, expect, it } from "@effect/vitest"
+import { DateTime, Duration, Effect, Layer, TestClock } from "effect"
+import { TestLive } from "../../../layers/Test.js"
+import type { TaskId } from "../../../src/domain/Ids.js"
+import { UpdateTask } from "../../../src/domain/Requests.js"
+import { JobQueue } from "../../../src/jobs/JobQueue.js"
+import { jobRunner } from "../../../src/jobs/JobRunner.js"
+import { jobScheduler, type SchedulerOptions } from "../../../src/jobs/JobScheduler.js"
+import { OverdueRemindersJob } from "../../../src/jobs/ScheduledJobs.js"
+import { TaskService } from "../../../src/services/TaskService.js"
+import { aProject, aTask, allEvents, columnsByName, signUp } from "../services/Fixtures.js"
+import { jobNow, options } from "./Support.js"
+
+const schedule: SchedulerOptions = {
+  reminderInterval: "1 minute",
+  retentionInterval: "1 hour",
+  outboxRetentionDays: 7,
+  deadLetterRetentionDays: 30,
+  jobRetentionDays: 30
+}
+
+/** The whole service stack in memory, with a runner and two schedulers, as two processes would run them. */
+const Scheduled = Layer.mergeAll(jobRunner(options("w1", { pollInterval: "1 hour" })), jobScheduler(schedule), jobScheduler(schedule)).pipe(Layer.provideMerge(TestLive))
+
+const minutes = (n: number) => DateTime.add(DateTime.unsafeMake(0), { minutes: n })
+
+/** Moves the clock a minute at a time, letting each scheduler tick and the runner work. */
+const passMinutes = (n: number) =>
+  Effect.gen(function* () {
+    for (let i = 0; i < n; i++) {
+      yield* TestClock.adjust(Duration.minutes(1))
+      yield* Effect.repeatN(Effect.yieldNow(), 20)
+    }
+  })
+
+const overdueEvents = Effect.map(allEvents, (events) => events.filter((e) => e.type === "task.overdue.v1"))
+
+describe("scheduled jobs", () => {
+  it.scoped("record task.overdue.v1 once per task and due date, through the outbox, whatever the number of schedulers", () =>
+    Effect.gen(function* () {
+      const owner = yield* signUp()
+      const project = yield* aProject(owner.actor)
+      const column = yield* columnsByName(owner.actor, project.id)
+      const late = yield* aTask(owner.actor, project.id, { title: "Late", dueAt: minutes(10) })
+      yield* aTask(owner.actor, project.id, { title: "Later", dueAt: minutes(120) })
+      yield* aTask(owner.actor, project.id, { title: "Done already", dueAt: minutes(5), columnId: column("Done") })
+      yield* aTask(owner.actor, project.id, { title: "No due date" })
+
+      yield* passMinutes(15)
+      const first = yield* overdueEvents
+      expect(first.map((e) => [e.aggregateId, e.aggregateVersion, e.actor, e.payload])).toEqual([
+        [late.id, 1, null, { projectId: project.id, number: late.number, title: "Late", dueAt: "1970-01-01T00:10:00.000Z", assigneeId: null }]
+      ])
+
+      // One job per period, though two schedulers enqueued it.
+      const queue = yield* JobQueue
+      const period = String(Duration.toMillis(Duration.minutes(15)))
+      const again = yield* queue.enqueue(OverdueRemindersJob, {}, { idempotencyKey: period })
+      expect(again.created).toBe(false)
+      expect(yield* jobNow(again.job.id)).toMatchObject({ status: "succeeded", result: { reminded: 0 } })
+
+      // A new due date that passes in turn is reminded again.
+      const tasks = yield* TaskService
+      yield* tasks.update(owner.actor, late.id as TaskId, new UpdateTask({ version: late.version, dueAt: minutes(30) }))
+      yield* passMinutes(20)
+      expect((yield* overdueEvents).map((e) => [e.aggregateId, e.payload.dueAt])).toEqual([
+        [late.id, "1970-01-01T00:10:00.000Z"],
+        [late.id, "1970-01-01T00:30:00.000Z"]
+      ])
+    }).pipe(Effect.provide(Scheduled))
+  )
+})
