@@ -68,13 +68,12 @@ export const make = (options: RelayOptions = {}) =>
 
     const transport = yield* EventTransport
     const replayWindow = Duration.decode(options.replayWindow ?? "10 minutes")
-    if (transport.name === "in-process" && Duration.greaterThan(replayWindow, Duration.zero)) {
-      // Before the loop: replayed events precede anything newer of their aggregates.
-      yield* replayRecent(replayWindow, batchSize).pipe(
+    const replay = transport.name === "in-process" && Duration.greaterThan(replayWindow, Duration.zero)
+      ? replayRecent(replayWindow, batchSize).pipe(
         Effect.tap((n) => n > 0 ? Effect.logInfo(`Relay: published ${n} recent events again for the in-process transport`) : Effect.void),
         Effect.catchAll((error) => Effect.logWarning("Relay: could not replay recent events", error))
       )
-    }
+      : Effect.void
 
     const failures = yield* Schedule.driver(options.retry ?? infrastructureRetry)
     let failed = 0
@@ -101,7 +100,9 @@ export const make = (options: RelayOptions = {}) =>
       const wait = deferred > 0 ? Duration.min(pollInterval, Duration.decode(options.deferredRetry ?? "20 millis")) : pollInterval
       yield* Effect.timeoutOption(Queue.take(wake), wait)
     })
-    yield* Effect.forkScoped(Effect.forever(iteration))
+    // In the loop's fiber, not the layer's build: start-up does not wait for the replay, and the
+    // replayed events still precede anything newer of their aggregates.
+    yield* Effect.forkScoped(Effect.zipRight(replay, Effect.forever(iteration)))
 
     const backlog = sql<{ readonly count: number }>`SELECT count(*)::int AS count FROM outbox WHERE published_at IS NULL`.pipe(
       Effect.flatMap(([row]) => Metric.set(outboxBacklog, row?.count ?? 0)),
