@@ -1,4 +1,4 @@
-import { Chunk, Clock, Config, Deferred, Duration, Effect, Option, Queue, Ref, Schedule, type Scope, Stream, SubscriptionRef } from "effect"
+import { Chunk, Clock, Config, Deferred, Duration, Effect, Metric, Option, Queue, Ref, Schedule, type Scope, Stream, SubscriptionRef } from "effect"
 import { projectIdOf } from "../domain/Activity.js"
 import type { Actor } from "../domain/Actor.js"
 import type { RepositoryError } from "../domain/Errors.js"
@@ -15,6 +15,12 @@ export const LiveEventsConfig = Config.all({
   lookback: Config.duration("LIVE_EVENTS_LOOKBACK").pipe(Config.withDefault(Duration.seconds(5))),
   /** Events a slow client may have waiting before its stream is ended (it resumes with Last-Event-ID). */
   bufferSize: Config.integer("LIVE_EVENTS_BUFFER").pipe(Config.withDefault(1_000))
+})
+
+export const liveStreams = Metric.gauge("flowboard_live_streams", { description: "Live event streams open in this process" })
+export const liveStreamsOverflowed = Metric.counter("flowboard_live_streams_overflowed_total", {
+  description: "Live event streams ended because their client fell a whole buffer behind",
+  incremental: true
 })
 
 const BATCH = 500
@@ -52,7 +58,8 @@ export class LiveEvents extends Effect.Service<LiveEvents>()("flowboard/LiveEven
           const projectId = projectIdOf(event)
           const targets = [...current].filter((s) => Option.contains(projectId, s.projectId))
           // A full buffer ends that stream alone; the client resumes by its Last-Event-ID.
-          return Effect.forEach(targets, (s) => Effect.flatMap(Queue.offer(s.queue, event), (ok) => (ok ? Effect.void : Queue.shutdown(s.queue))), {
+          const overflow = (s: Subscriber) => Effect.zipRight(Metric.increment(liveStreamsOverflowed), Queue.shutdown(s.queue))
+          return Effect.forEach(targets, (s) => Effect.flatMap(Queue.offer(s.queue, event), (ok) => (ok ? Effect.void : overflow(s))), {
             discard: true
           })
         }, { discard: true })
@@ -62,12 +69,15 @@ export class LiveEvents extends Effect.Service<LiveEvents>()("flowboard/LiveEven
       Effect.acquireRelease(
         Effect.gen(function* () {
           const subscriber: Subscriber = { projectId, queue: yield* Queue.dropping<OutboxEnvelope>(config.bufferSize) }
-          yield* Ref.update(subscribers, (set) => new Set([...set, subscriber]))
+          yield* Metric.set(liveStreams, (yield* Ref.updateAndGet(subscribers, (set) => new Set([...set, subscriber]))).size)
           if (yield* Deferred.isDone(closed)) yield* Queue.shutdown(subscriber.queue)
           return subscriber
         }),
         (subscriber) =>
-          Ref.update(subscribers, (set) => new Set([...set].filter((s) => s !== subscriber))).pipe(Effect.zipRight(Queue.shutdown(subscriber.queue)))
+          Ref.updateAndGet(subscribers, (set) => new Set([...set].filter((s) => s !== subscriber))).pipe(
+            Effect.flatMap((set) => Metric.set(liveStreams, set.size)),
+            Effect.zipRight(Queue.shutdown(subscriber.queue))
+          )
       ).pipe(Effect.map((subscriber) => subscriber.queue))
 
     // One read of the tail: the window behind the watermark again (late commits), then what is new.

@@ -67,6 +67,14 @@ describe("LiveEvents", () => {
       expect(yield* next).toStrictEqual(Option.none())
     }).pipe(Effect.provide(LiveLive(2)), fresh))
 
+  it.effect("lets go of a subscription when its reader stops", () =>
+    Effect.gen(function* () {
+      const live = yield* LiveEvents
+      const count = Effect.map(Stream.runHead(live.subscriberCounts), Option.getOrElse(() => -1))
+      yield* Effect.scoped(Effect.flatMap(watched, () => Effect.flatMap(count, (open) => Effect.sync(() => expect(open).toBe(1)))))
+      expect(yield* count).toBe(0)
+    }).pipe(Effect.provide(LiveLive()), fresh))
+
   it.scoped("ends every open stream when it shuts down", () =>
     Effect.gen(function* () {
       const scope = yield* Scope.make()
