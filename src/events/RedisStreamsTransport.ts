@@ -41,8 +41,10 @@ export const make = (options: RedisStreamsTransportOptions = {}) =>
     const keys = priorities.map(keyOf)
     const priorityOf = new Map(priorities.map((p) => [keyOf(p), p]))
     const undecodable = `${prefix}events:undecodable`
-    // One blocking connection per consumer, kept while it keeps reading.
-    const readers = yield* RcMap.make({ lookup: (consumer: string) => dedicated(`reader:${consumer}`), idleTimeToLive: "1 minute" })
+    // One blocking connection per reader (group and consumer: a process reads several groups
+    // under one consumer name, and waits on a shared connection would queue behind each other),
+    // kept while it keeps reading.
+    const readers = yield* RcMap.make({ lookup: (reader: string) => dedicated(`reader:${reader}`), idleTimeToLive: "1 minute" })
     const claimCursors = new Map<string, ReadonlyArray<string>>()
     const lastClaimCheck = new Map<string, number>()
     const rounds = new Map<string, number>()
@@ -111,11 +113,11 @@ export const make = (options: RedisStreamsTransportOptions = {}) =>
       })
 
     /** Waits until an entry newer than `newest` appears on any stream, or `ms` pass. */
-    const waitForNew = (consumer: string, newest: ReadonlyArray<readonly [string, string]>, ms: number) =>
+    const waitForNew = (reader: string, newest: ReadonlyArray<readonly [string, string]>, ms: number) =>
       Effect.scoped(
-        Effect.flatMap(RcMap.get(readers, consumer), (reader: IORedis) =>
+        Effect.flatMap(RcMap.get(readers, reader), (connection: IORedis) =>
           call("XREAD BLOCK", () =>
-            reader.call("XREAD", "COUNT", 1, "BLOCK", ms, "STREAMS", ...newest.map(([key]) => key), ...newest.map(([, id]) => id))
+            connection.call("XREAD", "COUNT", 1, "BLOCK", ms, "STREAMS", ...newest.map(([key]) => key), ...newest.map(([, id]) => id))
           ))
       )
 
@@ -131,7 +133,7 @@ export const make = (options: RedisStreamsTransportOptions = {}) =>
           now = yield* Clock.currentTimeMillis
           // BLOCK 0 means "for ever" to Redis, so the last millisecond is not waited for.
           if (deadline - now < 1) return []
-          yield* waitForNew(consumer, newest, Math.floor(deadline - now))
+          yield* waitForNew(`${group}/${consumer}`, newest, Math.floor(deadline - now))
         }
       }).pipe((effect) => withGroup(group, effect), Effect.withSpan("RedisStreamsTransport.read"))
 

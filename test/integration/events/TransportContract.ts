@@ -160,6 +160,17 @@ export const transportContract = <E>(
       expect(Date.now() - publishedAt).toBeLessThan(1_000)
     }))
 
+  test("one consumer reading two groups: a read never waits behind the other group's wait", ({ transport: t }) =>
+    Effect.gen(function* () {
+      yield* t.ensureGroup("a")
+      yield* t.ensureGroup("b")
+      yield* Effect.fork(read(t, "a", "worker-1", 1, 10_000, 2_000))
+      yield* Effect.sleep("20 millis")
+      const started = Date.now()
+      expect(yield* read(t, "b", "worker-1", 1, 10_000, 60)).toEqual([])
+      expect(Date.now() - started).toBeLessThan(1_000)
+    }))
+
   // An in-process transport cannot lose its groups without losing itself.
   if (!options.canForget) return
   test("re-creates a group the server lost and delivers what was published after", ({ forget, transport: t }) =>
