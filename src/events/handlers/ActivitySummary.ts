@@ -74,6 +74,7 @@ export const summarise = (event: OutboxEnvelope, names: Names): string => {
       })
     ),
     Match.when("task.deleted.v1", () => `deleted ${taskLabel(event, names)}`),
+    Match.when("task.overdue.v1", () => `${taskLabel(event, names)} is overdue`),
     Match.when("comment.added.v1", () => `commented on ${taskLabel(event, names)}`),
     Match.when("comment.deleted.v1", () => `deleted a comment on ${taskLabel(event, names)}`),
     Match.orElse((type) => type)
