@@ -19,10 +19,11 @@ export type Outcome =
   | { readonly _tag: "Duplicate"; readonly attempts: number }
   | { readonly _tag: "DeadLettered"; readonly attempts: number; readonly letter: DeadLetter }
 
-const outcomes = Metric.counter("flowboard_events_handled_total", {
+/** By `handler` and `outcome` (Handled, Duplicate, DeadLettered). */
+export const eventsHandled = Metric.counter("flowboard_events_handled_total", {
   description: "Envelopes processed by handlers, by handler and outcome"
 })
-const failures = Metric.counter("flowboard_handler_failures_total", {
+export const handlerFailures = Metric.counter("flowboard_handler_failures_total", {
   description: "Failed handler attempts, each retry counted"
 })
 
@@ -73,7 +74,7 @@ export class ConsumerProcessor extends Effect.Service<ConsumerProcessor>()("flow
           Effect.gen(function* () {
             const now = yield* DateTime.now
             yield* Ref.update(firstFailure, Option.orElse(() => Option.some(now)))
-            yield* Metric.increment(Metric.tagged(failures, "handler", handler.name))
+            yield* Metric.increment(Metric.tagged(handlerFailures, "handler", handler.name))
             yield* Effect.logWarning("handler attempt failed", Cause.squash(cause)).pipe(
               Effect.annotateLogs("attempt", yield* Ref.get(attempts))
             )
@@ -90,7 +91,7 @@ export class ConsumerProcessor extends Effect.Service<ConsumerProcessor>()("flow
         )
         const count = yield* Ref.get(attempts)
         if (result._tag === "Right") {
-          yield* Metric.increment(Metric.tagged(Metric.tagged(outcomes, "handler", handler.name), "outcome", result.right))
+          yield* Metric.increment(Metric.tagged(Metric.tagged(eventsHandled, "handler", handler.name), "outcome", result.right))
           return { _tag: result.right, attempts: count }
         }
         // Interruption (shutdown) is not the handler's failure: leave the delivery pending.
@@ -106,7 +107,7 @@ export class ConsumerProcessor extends Effect.Service<ConsumerProcessor>()("flow
           failure: { attempts: count, firstFailedAt: Option.getOrElse(yield* Ref.get(firstFailure), () => now), lastFailedAt: now, ...report },
           createdAt: now
         }).pipe(Effect.retry({ schedule: transientRetry, while: (error) => error.transient }))
-        yield* Metric.increment(Metric.tagged(Metric.tagged(outcomes, "handler", handler.name), "outcome", "DeadLettered"))
+        yield* Metric.increment(Metric.tagged(Metric.tagged(eventsHandled, "handler", handler.name), "outcome", "DeadLettered"))
         return { _tag: "DeadLettered" as const, attempts: count, letter }
       }).pipe(
         // Inside the span, so events the handler records continue this trace.

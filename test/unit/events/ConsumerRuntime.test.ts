@@ -1,5 +1,5 @@
 import { describe, expect, it } from "@effect/vitest"
-import { Context, Deferred, Duration, Effect, Exit, Fiber, Layer, Ref, Scope, TestClock } from "effect"
+import { Context, Deferred, Duration, Effect, ExecutionStrategy, Exit, Fiber, Layer, Ref, Scope, TestClock } from "effect"
 import { testWith } from "../../../layers/Test.js"
 import type { OutboxEnvelope } from "../../../src/domain/Events.js"
 import type { ConsumerOptions } from "../../../src/events/ConsumerConfig.js"
@@ -28,9 +28,9 @@ const worldWithApi = (specs: ReadonlyArray<Parameters<typeof makeProbe>[0]>) =>
 
 const options: ConsumerOptions = { drainTimeout: Duration.seconds(10), claimIdle: Duration.seconds(30), block: Duration.seconds(1) }
 
-/** A worker process: the runtime in a scope of its own; closing the scope is SIGTERM. */
+/** A worker process: the runtime in a scope of its own (closing it is SIGTERM), closed with the test's. */
 const startWorker = Effect.gen(function* () {
-  const scope = yield* Scope.make()
+  const scope = yield* Scope.fork(yield* Effect.scope, ExecutionStrategy.sequential)
   yield* makeConsumerRuntime(options).pipe(Effect.provide(ConsumerProcessor.Default), Scope.extend(scope))
   return scope
 })
@@ -46,7 +46,7 @@ const probeNamed = (name: string) => Effect.map(Probes, (all) => all.find((probe
 const block = Effect.map(Effect.all([Deferred.make<void>(), Deferred.make<void>()]), ([started, release]) => ({ _tag: "Block", started, release }) satisfies Behaviour)
 
 describe("ConsumerRuntime", () => {
-  it.effect("gives each handler the types it wants, acks the rest, and leaves nothing pending", () =>
+  it.scoped("gives each handler the types it wants, acks the rest, and leaves nothing pending", () =>
     Effect.gen(function* () {
       yield* startWorker
       const [created, moved] = [anEnvelope({ type: "task.created.v1" }), anEnvelope({ type: "task.moved.v1" })]
@@ -56,7 +56,7 @@ describe("ConsumerRuntime", () => {
       expect(yield* Effect.all([lag("only-created"), lag("everything")])).toEqual([{ pending: 0, backlog: 0 }, { pending: 0, backlog: 0 }])
     }).pipe(Effect.provide(world([{ name: "only-created", types: ["task.created.v1"] }, { name: "everything", concurrency: 4 }]))))
 
-  it.effect("dead-letters a poison event after its retries; once fixed, a replay through the API handles it once", () =>
+  it.scoped("dead-letters a poison event after its retries; once fixed, a replay through the API handles it once", () =>
     Effect.gen(function* () {
       yield* startWorker
       const probe = yield* probeNamed("poison")
@@ -90,7 +90,7 @@ describe("ConsumerRuntime", () => {
       expect(gone._tag).toBe("NotFound")
     }).pipe(Effect.provide(worldWithApi([{ name: "poison", behaviour: fail }]))))
 
-  it.effect("on shutdown finishes the delivery in flight, and leaves the queued one pending for another worker", () =>
+  it.scoped("on shutdown finishes the delivery in flight, and leaves the queued one pending for another worker", () =>
     Effect.gen(function* () {
       const probe = yield* probeNamed("slow")
       const blocked = yield* block
@@ -114,7 +114,7 @@ describe("ConsumerRuntime", () => {
       expect(yield* lag("slow")).toEqual({ pending: 0, backlog: 0 })
     }).pipe(Effect.provide(world([{ name: "slow" }]))))
 
-  it.effect("abandons a delivery that outlasts the drain timeout: rolled back, not acked, handled once by the next worker", () =>
+  it.scoped("abandons a delivery that outlasts the drain timeout: rolled back, not acked, handled once by the next worker", () =>
     Effect.gen(function* () {
       const probe = yield* probeNamed("stuck")
       const blocked = yield* block

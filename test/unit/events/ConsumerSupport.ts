@@ -15,6 +15,8 @@ export type Behaviour =
   | { readonly _tag: "Die" }
   /** Writes its effect, then fails: what must roll back with the inbox row. */
   | { readonly _tag: "FailAfterWrite" }
+  /** Writes its effect, then takes its time inside the unit of work (real time on a live clock). */
+  | { readonly _tag: "Slow"; readonly millis: number }
   /** Writes its effect, then waits for `release` inside the unit of work. */
   | { readonly _tag: "Block"; readonly started: Deferred.Deferred<void>; readonly release: Deferred.Deferred<void> }
 
@@ -59,6 +61,9 @@ export const makeProbe = (options: {
           case "FailAfterWrite":
             yield* write(event)
             return yield* new HandlerError({ message: "failed after writing", permanent: false })
+          case "Slow":
+            yield* write(event)
+            return yield* Effect.sleep(current.millis)
           case "Block":
             yield* write(event)
             yield* Deferred.succeed(current.started, undefined)

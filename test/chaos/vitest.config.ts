@@ -1,0 +1,8 @@
+import { defineConfig } from "vitest/config"
+import base from "../../vitest.config.js"
+
+/**
+ * `npm run test:chaos`: fault-injection suites against real Postgres and Redis. Kept out of
+ * `npm test` because each needs a scratch database and waits out reconnects (seconds, not ms).
+ */
+export default defineConfig({ ...base, test: { ...base.test, include: ["test/chaos/**/*.test.ts"] } })
