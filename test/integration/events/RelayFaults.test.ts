@@ -106,8 +106,10 @@ describe.skipIf(skipPostgres || skipRedis)("Relay on Postgres and Redis", () => 
         const events = history(aggregates(1), 3).flat()
         const started = Date.now()
         yield* produce([events], 3)
-        expect(distinct(yield* collect(transport, "check", events, { settleMs: 0, timeoutMs: 2_000 }))).toBe(3)
-        expect(Date.now() - started).toBeLessThan(1_000)
+        expect(distinct(yield* collect(transport, "check", events, { settleMs: 0, timeoutMs: 5_000 }))).toBe(3)
+        // Typically a few ms; the bound only has to be far below the minute of polling, and
+        // hold on a loaded CI machine.
+        expect(Date.now() - started).toBeLessThan(5_000)
       }))
   })
 })
