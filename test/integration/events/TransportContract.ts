@@ -157,7 +157,7 @@ export const transportContract = <E>(
       const publishedAt = Date.now()
       yield* t.publish([at("low")(event!)])
       expect(ids(yield* Fiber.join(waiting))).toEqual([event!.id])
-      expect(Date.now() - publishedAt).toBeLessThan(1_000)
+      expect(Date.now() - publishedAt).toBeLessThan(2_000) // well before its 5 s block ends
     }))
 
   test("one consumer reading two groups: a read never waits behind the other group's wait", ({ transport: t }) =>
@@ -168,7 +168,7 @@ export const transportContract = <E>(
       yield* Effect.sleep("20 millis")
       const started = Date.now()
       expect(yield* read(t, "b", "worker-1", 1, 10_000, 60)).toEqual([])
-      expect(Date.now() - started).toBeLessThan(1_000)
+      expect(Date.now() - started).toBeLessThan(1_500) // not behind a's 2 s wait
     }))
 
   // An in-process transport cannot lose its groups without losing itself.
