@@ -7,15 +7,16 @@ import { HttpAppLive } from "../src/http/Server.js"
 import { BootstrapLive } from "../src/security/Bootstrap.js"
 import { JobWorkersLive } from "./Jobs.js"
 import { EmbeddedLive, ProductionLive } from "./Sql.js"
-import { EventTransportLive, WorkersLive } from "./Workers.js"
+import { EventTransportLive, TransportChoice, WorkersLive } from "./Workers.js"
 
 /** The storage stack the environment asks for: Postgres when `DATABASE_URL` is set, else PGlite. */
 export const AppLive = Layer.unwrapEffect(
   Effect.gen(function* () {
     const mode = yield* RuntimeMode
+    const events = yield* TransportChoice
     yield* Effect.logInfo(`Flowboard starting in ${mode} mode`).pipe(
       Effect.annotateLogs("storage", mode === "production" ? "postgres" : "pglite"),
-      Effect.annotateLogs("events", "in-process (no relay yet)")
+      Effect.annotateLogs("events", events === "redis" ? "redis streams" : "in-process")
     )
     return mode === "production" ? ProductionLive : EmbeddedLive
   })

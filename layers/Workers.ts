@@ -6,17 +6,18 @@ import { RedisLive } from "../src/events/Redis.js"
 import { RedisStreamsTransportLive } from "../src/events/RedisStreamsTransport.js"
 import { RelayLive } from "../src/events/Relay.js"
 
+/** `redis` when `REDIS_URL` is set (and not blank), else `in-process`. */
+export const TransportChoice = Config.option(Config.redacted("REDIS_URL")).pipe(
+  Config.map((url) => (Option.exists(url, (value) => Redacted.value(value).trim() !== "") ? ("redis" as const) : ("in-process" as const)))
+)
+
 /**
  * Redis Streams when `REDIS_URL` is set, else the in-process transport: embedded mode, or
  * production degraded to one process's worth of fan-out. A constant, so the relay and the
  * consumers of one process share one transport (the in-process one only works that way).
  */
 export const EventTransportLive = Layer.unwrapEffect(
-  Effect.map(Config.option(Config.redacted("REDIS_URL")), (url) =>
-    Option.exists(url, (value) => Redacted.value(value).trim() !== "")
-      ? RedisStreamsTransportLive.pipe(Layer.provide(RedisLive))
-      : InProcessTransportLive
-  )
+  Effect.map(TransportChoice, (choice) => (choice === "redis" ? RedisStreamsTransportLive.pipe(Layer.provide(RedisLive)) : InProcessTransportLive))
 )
 
 /**
