@@ -6,6 +6,7 @@ import { UserService } from "../services/UserService.js"
 import { AppLive, ServerLive, StartLive, WorkerLive } from "../../layers/Main.js"
 import { PgliteClientLive, PostgresClientLive, runMigrations } from "../repositories/sql/Database.js"
 import { RuntimeMode } from "../config/AppConfig.js"
+import { LoggingLive } from "../observability/Logging.js"
 
 const start = Command.make("start", {}, () => Layer.launch(StartLive)).pipe(
   Command.withDescription("Run the API, the outbox relay and the event workers in one process")
@@ -59,5 +60,6 @@ const flowboard = Command.make("flowboard").pipe(Command.withSubcommands([start,
 
 const cli = Command.run(flowboard, { name: "flowboard", version: "0.1.0" })
 
-cli(process.argv).pipe(Effect.provide(NodeContext.layer), NodeRuntime.runMain)
+// Every command logs through the configured logger (JSON in production), not only `start`.
+cli(process.argv).pipe(Effect.provide(Layer.merge(NodeContext.layer, LoggingLive)), NodeRuntime.runMain)
 

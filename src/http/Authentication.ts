@@ -3,6 +3,7 @@ import { Effect, Layer, Redacted } from "effect"
 import { Authentication } from "../api/Security.js"
 import { hasScope } from "../domain/Actor.js"
 import { Forbidden, Unauthorized } from "../domain/Errors.js"
+import { noteUser } from "../observability/RequestStats.js"
 import { AuthService } from "../services/AuthService.js"
 
 const READ_METHODS = new Set(["GET", "HEAD", "OPTIONS"])
@@ -28,6 +29,7 @@ export const AuthenticationLive = Layer.effect(
             return yield* new Forbidden({ message: `this key lacks the ${needed} scope` })
           }
           yield* Effect.annotateCurrentSpan("user.id", actor.user.id)
+          yield* noteUser(actor.user.id)
           return actor
         }).pipe(Effect.withSpan("Authentication.bearer"))
     })

@@ -2,6 +2,7 @@ import { HttpApp, HttpBody, HttpServerRequest, HttpServerResponse } from "@effec
 import { Effect } from "effect"
 import { uuidv7 } from "../domain/Ids.js"
 import { withRequest } from "../observability/RequestContext.js"
+import { observeRequest } from "./AccessLog.js"
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{8,128}$/
 const TRACEPARENT = /^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$/
@@ -66,7 +67,9 @@ const shapeError = (response: HttpServerResponse.HttpServerResponse, correlation
 
 /**
  * Outermost middleware: the correlation id (a well-formed incoming `X-Request-Id` is kept,
- * otherwise one is made), trace context for the outbox, and the error shape. The response is
+ * otherwise one is made), trace context for the outbox, the error shape, and the request's
+ * metrics, `Server-Timing` and access log line (`observeRequest`, after the error shape so it
+ * sees the final response). The response is
  * rewritten in a pre-response handler: by the time a middleware sees a response it has already
  * been written, on the success path and the error path alike.
  */
@@ -87,6 +90,7 @@ export const requestMiddleware = <E, R>(app: HttpApp.Default<E, R>): HttpApp.Def
       })
     )
     return yield* app.pipe(
+      observeRequest(correlationId),
       withRequest({ correlationId, traceparent: traceparent !== undefined && TRACEPARENT.test(traceparent) ? traceparent : null, causationId: null })
     )
   })

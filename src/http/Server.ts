@@ -15,6 +15,7 @@ import { DeadLettersHttp } from "./DeadLettersHttp.js"
 import { HealthHttp } from "./HealthHttp.js"
 import { JobsHttp } from "./JobsHttp.js"
 import { LiveAuthenticationLive, LiveEventsHttp, LiveEventsLive } from "./LiveEventsHttp.js"
+import { MetricsHttp } from "./MetricsHttp.js"
 import { ProjectsHttp } from "./ProjectsHttp.js"
 import { requestMiddleware } from "./RequestMiddleware.js"
 import { TasksHttp } from "./TasksHttp.js"
@@ -37,6 +38,7 @@ const ObservabilityLive = Health.Default.pipe(Layer.provideMerge(Layer.mergeAll(
 export const HttpAppLive = HttpApiBuilder.serve((app) => requestMiddleware(observeRequests(app))).pipe(
   // The live stream's URL may carry a key (`?access_token=`), which a server span would record.
   HttpMiddleware.withTracerDisabledWhen((request) => isUntraced(request) || isLiveEventsPath(request.url)),
+  Layer.provide(MetricsHttp),
   Layer.provide(HttpApiScalar.layer({ path: "/docs" })),
   Layer.provide(HttpApiBuilder.middlewareOpenApi({ path: "/api/openapi.json" })),
   Layer.provide(ApiLive),

@@ -76,6 +76,14 @@ export const tasksCreated = Metric.counter("flowboard_tasks_created_total", { de
 export const tasksCompleted = Metric.counter("flowboard_tasks_completed_total", { description: "Tasks that entered a done column", incremental: true })
 export const tasksMoved = Metric.counter("flowboard_tasks_moved_total", { description: "Task moves (between or within columns)", incremental: true })
 
+/** After a task is created: counted, and completed too when it starts in a done column. */
+export const countTaskCreated = (task: { readonly completedAt: unknown }): Effect.Effect<void> =>
+  Effect.zipRight(Metric.increment(tasksCreated), task.completedAt === null ? Effect.void : Metric.increment(tasksCompleted))
+
+/** After a move: counted, and completed too when the task entered a done column from one that is not. */
+export const countTaskMoved = (completed: boolean): Effect.Effect<void> =>
+  Effect.zipRight(Metric.increment(tasksMoved), completed ? Metric.increment(tasksCompleted) : Effect.void)
+
 // ---- exposition -------------------------------------------------------------------------------
 
 /** Every metric in the registry as Prometheus text (format 0.0.4). */

@@ -1,4 +1,4 @@
-import { DateTime, Effect, Option } from "effect"
+import { DateTime, Effect, Metric, Option } from "effect"
 import type { Actor } from "../domain/Actor.js"
 import { Conflict, NotFound, ValidationError, VersionConflict } from "../domain/Errors.js"
 import { makeEvent } from "../domain/Events.js"
@@ -8,6 +8,7 @@ import { decodeCursor, toPage } from "../domain/Page.js"
 import * as Rank from "../domain/Rank.js"
 import type { AddMember, CreateProject, MoveProject, UpdateMember, UpdateProject } from "../domain/Requests.js"
 import { Outbox } from "../events/Outbox.js"
+import { projectsCreated } from "../observability/Metrics.js"
 import { ColumnRepository } from "../repositories/ColumnRepository.js"
 import { ProjectRepository } from "../repositories/ProjectRepository.js"
 import { TaskRepository } from "../repositories/TaskRepository.js"
@@ -85,7 +86,7 @@ export class ProjectService extends Effect.Service<ProjectService>()("flowboard/
             ])
             return project
           })
-        )
+        ).pipe(Effect.tap(() => Metric.increment(projectsCreated)))
       }),
 
       get: Effect.fn("ProjectService.get")(function* (actor: Actor, id: ProjectId) {

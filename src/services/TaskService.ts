@@ -7,6 +7,7 @@ import { type Column, type Priority, Task } from "../domain/Model.js"
 import { decodeCursor, toPage } from "../domain/Page.js"
 import type { CreateTask, MoveTask, UpdateTask } from "../domain/Requests.js"
 import { Outbox } from "../events/Outbox.js"
+import { countTaskCreated, countTaskMoved } from "../observability/Metrics.js"
 import { ColumnRepository } from "../repositories/ColumnRepository.js"
 import { ProjectRepository } from "../repositories/ProjectRepository.js"
 import { TaskRepository } from "../repositories/TaskRepository.js"
@@ -119,7 +120,7 @@ export class TaskService extends Effect.Service<TaskService>()("flowboard/TaskSe
             yield* outbox.record(actor, [taskEvent("task.created.v1", task, now, { number: task.number, title: task.title, columnId, assigneeId: task.assigneeId })])
             return task
           })
-        )
+        ).pipe(Effect.tap(countTaskCreated))
       }),
 
       get: Effect.fn("TaskService.get")(function* (actor: Actor, id: TaskIdT) {
@@ -162,6 +163,7 @@ export class TaskService extends Effect.Service<TaskService>()("flowboard/TaskSe
       }),
 
       move: Effect.fn("TaskService.move")(function* (actor: Actor, id: TaskIdT, input: MoveTask) {
+        let completed = false
         return yield* tx.transaction(
           Effect.gen(function* () {
             const { task } = yield* requireTask(actor, id, "editor")
@@ -190,9 +192,10 @@ export class TaskService extends Effect.Service<TaskService>()("flowboard/TaskSe
             yield* outbox.record(actor, [
               taskEvent("task.moved.v1", next, now, { fromColumnId: task.columnId, toColumnId: to.id, rank, completed: next.completedAt !== null })
             ])
+            completed = task.completedAt === null && next.completedAt !== null
             return next
           })
-        )
+        ).pipe(Effect.tap(() => countTaskMoved(completed)))
       }),
 
       delete: Effect.fn("TaskService.delete")(function* (actor: Actor, id: TaskIdT) {

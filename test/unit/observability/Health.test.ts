@@ -2,7 +2,7 @@ import { describe, expect, it } from "@effect/vitest"
 import { ConfigProvider, Effect, Fiber, Layer, Ref, TestClock } from "effect"
 import { RepositoryError } from "../../../src/domain/Errors.js"
 import { DependencyProbes, Fallbacks } from "../../../src/observability/Dependencies.js"
-import { Draining } from "../../../src/observability/Draining.js"
+import { Draining, DrainOnShutdown } from "../../../src/observability/Draining.js"
 import { Health } from "../../../src/observability/Health.js"
 import { idleSnapshot, PipelineStatus, type PipelineSnapshot } from "../../../src/observability/PipelineStatus.js"
 import { Readiness } from "../../../src/observability/Readiness.js"
@@ -132,6 +132,15 @@ describe("Health", () => {
         })
       )
     )
+  )
+
+  it.effect("shutting down starts draining: readiness fails from the moment the scope closes", () =>
+    Effect.gen(function* () {
+      const draining = yield* Draining
+      yield* Effect.scoped(Layer.build(DrainOnShutdown))
+      expect(yield* draining.isDraining).toBe(true)
+      expect(yield* Effect.flip(Effect.flatMap(Health, (h) => h.ready))).toMatchObject({ reason: "draining" })
+    }).pipe(Effect.provide(healthWith()))
   )
 
   it.effect("refuses nonsensical thresholds at start-up", () =>

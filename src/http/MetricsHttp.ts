@@ -1,0 +1,38 @@
+import { HttpApiBuilder, HttpServerRequest, HttpServerResponse } from "@effect/platform"
+import { Config, Effect, Option, Redacted } from "effect"
+import { createHash, timingSafeEqual } from "node:crypto"
+import { PROMETHEUS_CONTENT_TYPE, prometheusText } from "../observability/Metrics.js"
+
+/**
+ * `GET /metrics`: every metric in Prometheus text format 0.0.4. A plain router route beside
+ * the API (not part of the `/api/v1` contract, not in the OpenAPI document). Open by default,
+ * as scrapers expect inside a cluster; with `METRICS_TOKEN` set it wants
+ * `Authorization: Bearer <METRICS_TOKEN>` (Prometheus: `authorization.credentials`).
+ */
+export const MetricsConfig = Config.all({
+  token: Config.option(Config.redacted("METRICS_TOKEN"))
+})
+
+const digest = (text: string) => createHash("sha256").update(text).digest()
+
+/** Constant-time comparison of the presented bearer token with the configured one. */
+export const authorised = (expected: Option.Option<Redacted.Redacted>, authorization: string | undefined): boolean => {
+  if (Option.isNone(expected)) return true
+  const presented = /^Bearer\s+(\S+)$/i.exec(authorization ?? "")?.[1]
+  return presented !== undefined && timingSafeEqual(digest(presented), digest(Redacted.value(expected.value)))
+}
+
+export const MetricsHttp = HttpApiBuilder.Router.use((router) =>
+  Effect.gen(function* () {
+    const config = yield* MetricsConfig
+    yield* router.get(
+      "/metrics",
+      Effect.gen(function* () {
+        const request = yield* HttpServerRequest.HttpServerRequest
+        if (!authorised(config.token, request.headers["authorization"])) return HttpServerResponse.empty({ status: 401 })
+        const body = yield* prometheusText
+        return HttpServerResponse.text(body, { contentType: PROMETHEUS_CONTENT_TYPE })
+      })
+    )
+  })
+)

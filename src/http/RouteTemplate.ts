@@ -1,0 +1,71 @@
+import { HttpApi, type HttpServerRequest } from "@effect/platform"
+import { Option, type Tracer } from "effect"
+import { Api } from "../api/Api.js"
+
+/**
+ * The route a request matched, as its template (`/api/v1/projects/:projectId`): the only form
+ * of a path fit for a metric label or an access log field, since raw paths carry ids.
+ *
+ * The router itself names the matched route on the request's server span (`http.route`), so
+ * that is asked first. Requests without a server span (probes, scrapes, the dashboard are not
+ * traced) are matched against the API's endpoints and the few plain routes; whatever matches
+ * nothing is `unmatched`, so the label stays bounded.
+ */
+export const UNMATCHED = "unmatched"
+
+/** Plain router routes outside the `HttpApi` contract. */
+const PLAIN_ROUTES: ReadonlyArray<string> = ["/metrics", "/docs", "/api/openapi.json", "/dashboard", "/health"]
+
+interface Template {
+  readonly method: string
+  readonly path: string
+  readonly segments: ReadonlyArray<string>
+  readonly params: number
+}
+
+const compile = (method: string, path: string): Template => {
+  const segments = path.split("/").filter((s) => s !== "")
+  return { method, path, segments, params: segments.filter((s) => s.startsWith(":")).length }
+}
+
+let templates: ReadonlyArray<Template> | undefined
+
+/** Every endpoint of the API plus the plain routes; static segments win over parameters. */
+const allTemplates = (): ReadonlyArray<Template> => {
+  if (templates === undefined) {
+    const found: Array<Template> = PLAIN_ROUTES.map((path) => compile("*", path))
+    HttpApi.reflect(Api, {
+      onGroup: () => {},
+      onEndpoint: ({ endpoint }) => {
+        found.push(compile(endpoint.method, endpoint.path))
+      }
+    })
+    templates = found.sort((a, b) => a.params - b.params)
+  }
+  return templates
+}
+
+const matches = (template: Template, segments: ReadonlyArray<string>) =>
+  template.segments.length === segments.length &&
+  template.segments.every((s, i) => s.startsWith(":") ? segments[i] !== "" : s === segments[i])
+
+/** The template of `method path` among the known routes, if any. */
+export const matchTemplate = (method: string, pathname: string): Option.Option<string> => {
+  const segments = pathname.split("/").filter((s) => s !== "")
+  const wanted = method === "HEAD" ? ["HEAD", "GET", "*"] : [method, "*"]
+  const found = allTemplates().find((t) => wanted.includes(t.method) && matches(t, segments))
+  return Option.map(Option.fromNullable(found), (t) => t.path)
+}
+
+export const pathnameOf = (request: HttpServerRequest.HttpServerRequest): string => {
+  const url = request.originalUrl
+  const end = url.search(/[?#]/)
+  return end === -1 ? url : url.slice(0, end)
+}
+
+/** The route template of a request, from its server span when there is one, else by matching. */
+export const routeTemplate = (request: HttpServerRequest.HttpServerRequest, serverSpan: Option.Option<Tracer.Span>): string => {
+  const fromSpan = Option.flatMap(serverSpan, (span) => Option.fromNullable(span.attributes.get("http.route")))
+  if (Option.isSome(fromSpan) && typeof fromSpan.value === "string") return fromSpan.value
+  return Option.getOrElse(matchTemplate(request.method, pathnameOf(request)), () => UNMATCHED)
+}
