@@ -85,6 +85,17 @@ export const expectInOrder = (versions: Map<string, Array<number>>, perAggregate
   for (const received of versions.values()) expect(received).toEqual(Array.from({ length: perAggregate }, (_, i) => i + 1))
 }
 
+/**
+ * Each event's first delivery only. Delivery is at least once: when a connection drops after
+ * Redis applied a publish but before its reply arrived, the relay rolls back and publishes
+ * that batch again, so an outage may legitimately repeat events — it must not lose or reorder
+ * them.
+ */
+export const firstDeliveries = (deliveries: ReadonlyArray<Delivery>): ReadonlyArray<Delivery> => {
+  const seen = new Set<string>()
+  return deliveries.filter(({ envelope }) => !seen.has(envelope.id) && seen.add(envelope.id) !== undefined)
+}
+
 /** Per aggregate, the versions in the order they were received. */
 export const versionsByAggregate = (deliveries: ReadonlyArray<Delivery>) => {
   const out = new Map<string, Array<number>>()
