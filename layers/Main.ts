@@ -4,6 +4,10 @@ import { Effect, Layer } from "effect"
 import { createServer } from "node:http"
 import { HttpConfig, RuntimeMode } from "../src/config/AppConfig.js"
 import { HttpAppLive } from "../src/http/Server.js"
+import { LoggingLive } from "../src/observability/Logging.js"
+import { RuntimeMetricsLive } from "../src/observability/RuntimeMetrics.js"
+import { SqlObservabilityLive } from "../src/observability/SqlObservability.js"
+import { TracingLive } from "../src/observability/Tracing.js"
 import { BootstrapLive } from "../src/security/Bootstrap.js"
 import { JobWorkersLive } from "./Jobs.js"
 import { EmbeddedLive, ProductionLive } from "./Sql.js"
@@ -24,14 +28,30 @@ export const AppLive = Layer.unwrapEffect(
 
 const NodeServerLive = NodeHttpServer.layerConfig(createServer, HttpConfig)
 
+/**
+ * Logs (JSON or pretty, redacted), tracing, SQL statement timing and process metrics, built
+ * before the rest so everything after logs and traces through them (one instance, however many
+ * process layers use it). Order matters: SQL timing wraps the tracer in place when it is
+ * built, so tracing stays beneath it.
+ */
+export const ObservabilityLive = Layer.mergeAll(SqlObservabilityLive, RuntimeMetricsLive).pipe(
+  Layer.provide(TracingLive),
+  Layer.provide(LoggingLive)
+)
+
 /** `flowboard serve`: the API on its port, with the first-start admin bootstrap. */
 export const ServerLive = Layer.mergeAll(HttpAppLive.pipe(HttpServer.withLogAddress), BootstrapLive).pipe(
   Layer.provide(AppLive),
-  Layer.provide(NodeServerLive)
+  Layer.provide(NodeServerLive),
+  Layer.provide(ObservabilityLive)
 )
 
 /** `flowboard worker`: the outbox relay, the event consumers and the job runner and scheduler, no HTTP. */
-export const WorkerLive = Layer.mergeAll(WorkersLive, JobWorkersLive).pipe(Layer.provide(EventTransportLive), Layer.provide(AppLive))
+export const WorkerLive = Layer.mergeAll(WorkersLive, JobWorkersLive).pipe(
+  Layer.provide(EventTransportLive),
+  Layer.provide(AppLive),
+  Layer.provide(ObservabilityLive)
+)
 
 /** `flowboard start`: the API, the relay and the consumers in one process, on one database and transport. */
 export const StartLive = Layer.merge(ServerLive, WorkerLive)
