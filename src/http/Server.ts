@@ -2,7 +2,7 @@ import { HttpApiBuilder, HttpApiScalar, HttpMiddleware } from "@effect/platform"
 import { Layer } from "effect"
 import { Api } from "../api/Api.js"
 import { isLiveEventsPath } from "../api/LiveEventsApi.js"
-import { Draining } from "../observability/Draining.js"
+import { Draining, DrainOnShutdown } from "../observability/Draining.js"
 import { Health } from "../observability/Health.js"
 import { observeRequests, RequestWindow } from "../observability/RequestWindow.js"
 import { isUntraced } from "../observability/Tracing.js"
@@ -31,11 +31,10 @@ export const ApiLive = HttpApiBuilder.api(Api).pipe(
 const ObservabilityLive = Health.Default.pipe(Layer.provideMerge(Layer.mergeAll(RequestWindow.Default, Draining.Default)))
 
 /**
- * The whole HTTP application, waiting for an `HttpServer` (Node's, or the test server). Every
- * request gets a server span (continuing an incoming `traceparent`) except probes, scrapes and
- * the dashboard.
+ * Every request gets a server span (continuing an incoming `traceparent`) except probes,
+ * scrapes and the dashboard.
  */
-export const HttpAppLive = HttpApiBuilder.serve((app) => requestMiddleware(observeRequests(app))).pipe(
+const ServeLive = HttpApiBuilder.serve((app) => requestMiddleware(observeRequests(app))).pipe(
   // The live stream's URL may carry a key (`?access_token=`), which a server span would record.
   HttpMiddleware.withTracerDisabledWhen((request) => isUntraced(request) || isLiveEventsPath(request.url)),
   Layer.provide(MetricsHttp),
@@ -43,6 +42,12 @@ export const HttpAppLive = HttpApiBuilder.serve((app) => requestMiddleware(obser
   Layer.provide(HttpApiBuilder.middlewareOpenApi({ path: "/api/openapi.json" })),
   Layer.provide(ApiLive),
   Layer.provideMerge(LiveEventsLive),
-  Layer.provide(DashboardHttp.pipe(Layer.provide(DashboardSessions.Default))),
-  Layer.provideMerge(ObservabilityLive)
+  Layer.provide(DashboardHttp.pipe(Layer.provide(DashboardSessions.Default)))
 )
+
+/**
+ * The whole HTTP application, waiting for an `HttpServer` (Node's, or the test server). Built
+ * after the server, `DrainOnShutdown` is released before it: on shutdown readiness turns false
+ * (and open dashboard streams end) while requests are still answered.
+ */
+export const HttpAppLive = DrainOnShutdown.pipe(Layer.provideMerge(ServeLive), Layer.provideMerge(ObservabilityLive))
