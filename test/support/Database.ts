@@ -12,20 +12,47 @@ import { PgClient } from "@effect/sql-pg"
 import { Context, Effect, Layer, Redacted, type Scope } from "effect"
 import { NameTransforms, runMigrations } from "../../src/repositories/sql/Database.js"
 import * as PgliteClient from "../../src/repositories/sql/PgliteClient.js"
+import { createHash } from "node:crypto"
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from "node:fs"
+import { dirname, join } from "node:path"
+import { fileURLToPath } from "node:url"
 
 /**
- * initdb plus migrations costs seconds; restoring a snapshot about half a second. So each test
- * process migrates one template database, once, and every `PgliteTest` build starts from it.
+ * initdb plus migrations costs seconds; restoring a snapshot about half a second. So one
+ * migrated template is made and every `PgliteTest` build starts from it. The template is kept
+ * on disk (node_modules/.cache), keyed by a digest of the migrations, so test files — each in
+ * its own module scope — share it instead of each paying for initdb.
  */
+const migrationsDir = fileURLToPath(new URL("../../migrations/", import.meta.url))
+const templateFile = (() => {
+  const digest = createHash("sha256")
+  for (const file of readdirSync(migrationsDir).sort()) digest.update(file).update(readFileSync(join(migrationsDir, file)))
+  const dir = fileURLToPath(new URL("../../node_modules/.cache/flowboard/", import.meta.url))
+  return join(dir, `pglite-template-${digest.digest("hex").slice(0, 16)}.tar`)
+})()
+
+const makeTemplate = Effect.scoped(
+  Effect.gen(function*() {
+    const template = yield* PgliteClient.make({ dataDir: "memory://", ...NameTransforms })
+    yield* runMigrations.pipe(Effect.provideService(SqlClient.SqlClient, template))
+    const blob = yield* template.dumpDataDir
+    const bytes = new Uint8Array(yield* Effect.promise(() => blob.arrayBuffer()))
+    // Write-then-rename: parallel workers may race to create it; each rename is atomic.
+    const partial = `${templateFile}.${process.pid}`
+    yield* Effect.sync(() => {
+      mkdirSync(dirname(templateFile), { recursive: true })
+      writeFileSync(partial, bytes)
+      renameSync(partial, templateFile)
+    })
+    return blob
+  })
+).pipe(Effect.provide(Reactivity.layer))
+
 const pgliteTemplate = Effect.runSync(
   Effect.cached(
-    Effect.scoped(
-      Effect.gen(function*() {
-        const template = yield* PgliteClient.make({ dataDir: "memory://", ...NameTransforms })
-        yield* runMigrations.pipe(Effect.provideService(SqlClient.SqlClient, template))
-        return yield* template.dumpDataDir
-      })
-    ).pipe(Effect.provide(Reactivity.layer))
+    Effect.suspend(() =>
+      existsSync(templateFile) ? Effect.sync(() => new Blob([readFileSync(templateFile)])) : makeTemplate
+    )
   )
 )
 
