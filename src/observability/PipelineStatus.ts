@@ -1,4 +1,4 @@
-import { Context, Data, Effect } from "effect"
+import { Context, Data, Effect, Metric, MetricState } from "effect"
 
 /** One consumer group (one per handler): what it has not yet read, and what it holds unacknowledged. */
 export interface ConsumerStatus {
@@ -39,15 +39,37 @@ export const idleSnapshot: PipelineSnapshot = {
 }
 
 /**
+ * What this process's metric registry knows of the pipeline: the relay's published counter and
+ * backlog gauge, the consumers' handled counter (outcome `Handled`). Lag and dead letters are
+ * not metrics, so they read 0 here.
+ */
+export const snapshotFromMetrics: Effect.Effect<PipelineSnapshot> = Effect.map(Metric.snapshot, (pairs) => {
+  let eventsPublished = 0
+  let eventsHandled = 0
+  let outboxBacklog = 0
+  for (const { metricKey, metricState } of pairs) {
+    if (MetricState.isCounterState(metricState)) {
+      if (metricKey.name === "flowboard_events_published_total") eventsPublished += Number(metricState.count)
+      const handled = metricKey.tags.some((t) => t.key === "outcome" && t.value === "Handled")
+      if (metricKey.name === "flowboard_events_handled_total" && handled) eventsHandled += Number(metricState.count)
+    } else if (MetricState.isGaugeState(metricState) && metricKey.name === "flowboard_outbox_backlog") {
+      outboxBacklog = Math.max(outboxBacklog, Number(metricState.value))
+    }
+  }
+  const active = eventsPublished > 0 || eventsHandled > 0 || outboxBacklog > 0
+  return { ...idleSnapshot, transport: active ? "not reported" : "none", eventsPublished, eventsHandled, outboxBacklog }
+})
+
+/**
  * The port through which observability reads the event pipeline. The pipeline provides its own
  * (outbox count, transport lag per handler group, dead-letter count); until it does, the
- * default reports an idle pipeline. Implementations should answer quickly: `/health` and the
- * dashboard (once a second per viewer) call `snapshot`.
+ * default reads what this process's metrics say. Implementations should answer quickly:
+ * `/health` and the dashboard (once a second per viewer) call `snapshot`.
  */
 export class PipelineStatus extends Context.Reference<PipelineStatus>()("flowboard/PipelineStatus", {
   defaultValue: (): {
     readonly snapshot: Effect.Effect<PipelineSnapshot, PipelineStatusUnavailable>
-  } => ({ snapshot: Effect.succeed(idleSnapshot) })
+  } => ({ snapshot: snapshotFromMetrics })
 }) {}
 
 /** The larger of a group's lag across handlers: backlog plus pending, the entries it has not finished. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "@effect/vitest"
-import { ConfigProvider, Effect, Fiber, Layer, Ref, TestClock } from "effect"
+import { ConfigProvider, Effect, Fiber, Layer, Metric, Ref, TestClock } from "effect"
 import { RepositoryError } from "../../../src/domain/Errors.js"
 import { DependencyProbes, Fallbacks } from "../../../src/observability/Dependencies.js"
 import { Draining, DrainOnShutdown } from "../../../src/observability/Draining.js"
@@ -10,7 +10,8 @@ import { RequestWindow } from "../../../src/observability/RequestWindow.js"
 
 interface Setup {
   readonly database?: Ref.Ref<string | null>
-  readonly pipeline?: Partial<PipelineSnapshot>
+  /** `null`: the default port, reading the metrics. */
+  readonly pipeline?: Partial<PipelineSnapshot> | null
   readonly probes?: Layer.Layer<never>
   readonly env?: Record<string, string>
 }
@@ -24,7 +25,8 @@ const healthWith = (setup: Setup = {}) => {
       check: failure === undefined ? Effect.void : Effect.flatMap(Ref.get(failure), (m) => (m === null ? Effect.void : Effect.fail(new RepositoryError({ message: m, transient: true }))))
     }))
   )
-  const pipeline = Layer.succeed(PipelineStatus, { snapshot: Effect.succeed({ ...idleSnapshot, transport: "in-process", ...setup.pipeline }) })
+  const pipeline =
+    setup.pipeline === null ? Layer.empty : Layer.succeed(PipelineStatus, { snapshot: Effect.succeed({ ...idleSnapshot, transport: "in-process", ...setup.pipeline }) })
   return Health.Default.pipe(
     Layer.provideMerge(Layer.mergeAll(RequestWindow.Default, Draining.Default, readiness, pipeline, setup.probes ?? Layer.empty)),
     Layer.provide(Layer.setConfigProvider(ConfigProvider.fromMap(new Map(Object.entries(setup.env ?? {})))))
@@ -141,6 +143,21 @@ describe("Health", () => {
       expect(yield* draining.isDraining).toBe(true)
       expect(yield* Effect.flip(Effect.flatMap(Health, (h) => h.ready))).toMatchObject({ reason: "draining" })
     }).pipe(Effect.provide(healthWith()))
+  )
+
+  it.effect("without a pipeline status of its own, the events come from this process's metrics", () =>
+    Effect.gen(function* () {
+      const health = yield* Health
+      const handled = Metric.counter("flowboard_events_handled_total").pipe(Metric.tagged("handler", "test"))
+      const before = (yield* health.report).events
+      yield* Metric.incrementBy(Metric.tagged(handled, "outcome", "Handled"), 3)
+      yield* Metric.incrementBy(Metric.tagged(handled, "outcome", "Duplicate"), 5)
+      yield* Metric.incrementBy(Metric.tagged(Metric.counter("flowboard_events_published_total"), "type", "task.moved.v1"), 4)
+      yield* Metric.set(Metric.gauge("flowboard_outbox_backlog"), 7)
+      const after = (yield* health.report).events
+      expect([after.eventsHandled - before.eventsHandled, after.eventsPublished - before.eventsPublished]).toEqual([3, 4])
+      expect(after).toMatchObject({ outboxBacklog: 7, transport: "not reported", consumerLag: 0, deadLetters: 0 })
+    }).pipe(Effect.provide(healthWith({ pipeline: null })))
   )
 
   it.effect("refuses nonsensical thresholds at start-up", () =>
