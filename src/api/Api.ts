@@ -2,6 +2,7 @@ import { HttpApi, OpenApi } from "@effect/platform"
 import { InternalError, ServiceUnavailable, ValidationError } from "../domain/Errors.js"
 import { ActivityApi } from "./ActivityApi.js"
 import { BoardApi } from "./BoardApi.js"
+import { DatabaseInsightApi } from "./DatabaseInsightApi.js"
 import { DeadLettersApi } from "./DeadLettersApi.js"
 import { HealthApi } from "./HealthApi.js"
 import { JobsApi } from "./JobsApi.js"
@@ -20,6 +21,7 @@ export class Api extends HttpApi.make("flowboard")
   .add(LiveEventsApi.middleware(LiveAuthentication).prefix("/api/v1"))
   .add(DeadLettersApi.middleware(Authentication).prefix("/api/v1"))
   .add(JobsApi.middleware(Authentication).prefix("/api/v1"))
+  .add(DatabaseInsightApi.middleware(Authentication).prefix("/api/v1"))
   .add(HealthApi)
   .addError(ValidationError)
   .addError(InternalError)

@@ -11,6 +11,7 @@ import { ActivityHttp } from "./ActivityHttp.js"
 import { AuthenticationLive } from "./Authentication.js"
 import { BoardHttp } from "./BoardHttp.js"
 import { DashboardHttp } from "./DashboardHttp.js"
+import { DatabaseInsightHttp } from "./DatabaseInsightHttp.js"
 import { DeadLettersHttp } from "./DeadLettersHttp.js"
 import { HealthHttp } from "./HealthHttp.js"
 import { JobsHttp } from "./JobsHttp.js"
@@ -22,7 +23,7 @@ import { TasksHttp } from "./TasksHttp.js"
 import { UsersHttp } from "./UsersHttp.js"
 
 export const ApiLive = HttpApiBuilder.api(Api).pipe(
-  Layer.provide([UsersHttp, ProjectsHttp, BoardHttp, TasksHttp, HealthHttp, JobsHttp, DeadLettersHttp, ActivityHttp, LiveEventsHttp]),
+  Layer.provide([UsersHttp, ProjectsHttp, BoardHttp, TasksHttp, HealthHttp, JobsHttp, DeadLettersHttp, DatabaseInsightHttp, ActivityHttp, LiveEventsHttp]),
   Layer.provide(LiveAuthenticationLive),
   Layer.provide(AuthenticationLive)
 )

@@ -1,6 +1,7 @@
 import { Headers } from "@effect/platform"
 import { expect, layer } from "@effect/vitest"
 import { Context, Effect, Layer, Logger, Option, Schema } from "effect"
+import { DatabaseReport } from "../../src/domain/DatabaseInsight.js"
 import { Column, Project, Task } from "../../src/domain/Model.js"
 import { jsonFormatter } from "../../src/observability/Logging.js"
 import { parsePrometheus, valueOf } from "../support/Prometheus.js"
@@ -104,6 +105,15 @@ layer(ObservedApiLive)("observability over HTTP", (it) => {
       expect(typeof access[0]!["durationMs"]).toBe("number")
       expect(access[0]).toHaveProperty("clientAddress")
       expect(lines.join("\n")).not.toContain(token)
+    }))
+
+  it.effect("GET /api/v1/admin/db reports, for an admin, that the in-memory store has no statement statistics", () =>
+    Effect.gen(function* () {
+      const { token } = yield* Admin
+      const report = decodeBody(DatabaseReport, yield* get("/api/v1/admin/db", token))
+      expect(report.statements).toMatchObject({ available: false, slowest: [] })
+      expect(report.statements.reason).toContain("in-memory")
+      expect(report.recommendations).toEqual([])
     }))
 
   it.effect("never logs a secret sent in headers, bodies or rejected keys", () =>

@@ -192,6 +192,7 @@ export const routes: { readonly [K in EndpointKey]: Route } = {
     payload: (f) => ({ ids: [f.deadLetter.id] })
   },
   "deadLetters.discardDeadLetter": { method: "DELETE", path: "/api/v1/admin/dead-letters/:deadLetterId", access: "user", adminOnly: true, status: 204 },
+  "databaseInsight.getDatabaseInsight": { method: "GET", path: "/api/v1/admin/db", access: "user", adminOnly: true, status: 200 },
 
   "jobs.getJob": { method: "GET", path: "/api/v1/jobs/:jobId", access: "user", status: 200 },
   "jobs.cancelJob": { method: "POST", path: "/api/v1/jobs/:jobId/cancel", access: "user", status: 200 },

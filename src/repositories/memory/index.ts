@@ -3,6 +3,7 @@ import { MemoryActivityRepository } from "./MemoryActivityRepository.js"
 import { MemoryApiKeyRepository } from "./MemoryApiKeyRepository.js"
 import { MemoryColumnRepository } from "./MemoryColumnRepository.js"
 import { MemoryCommentRepository } from "./MemoryCommentRepository.js"
+import { MemoryDatabaseStatsRepository } from "./MemoryDatabaseStatsRepository.js"
 import { MemoryDeadLetterRepository } from "./MemoryDeadLetterRepository.js"
 import { MemoryEventLogRepository } from "./MemoryEventLogRepository.js"
 import { MemoryInboxRepository } from "./MemoryInboxRepository.js"
@@ -36,5 +37,6 @@ export const MemoryRepositoriesLive = Layer.mergeAll(
   MemoryProjectProgressRepository,
   MemoryEventLogRepository,
   MemoryInboxRepository,
-  MemoryDeadLetterRepository
+  MemoryDeadLetterRepository,
+  MemoryDatabaseStatsRepository
 ).pipe(Layer.provide(MemoryStoreLive))

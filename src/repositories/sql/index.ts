@@ -3,6 +3,7 @@ import { Layer } from "effect"
 import type { ActivityRepository } from "../ActivityRepository.js"
 import type { ApiKeyRepository } from "../ApiKeyRepository.js"
 import type { ColumnRepository } from "../ColumnRepository.js"
+import type { DatabaseStatsRepository } from "../DatabaseStatsRepository.js"
 import type { CommentRepository } from "../CommentRepository.js"
 import type { DeadLetterRepository } from "../DeadLetterRepository.js"
 import type { EventLogRepository } from "../EventLogRepository.js"
@@ -19,6 +20,7 @@ import { SqlActivityRepositoryLive } from "./SqlActivityRepository.js"
 import { SqlApiKeyRepositoryLive } from "./SqlApiKeyRepository.js"
 import { SqlColumnRepositoryLive } from "./SqlColumnRepository.js"
 import { SqlCommentRepositoryLive } from "./SqlCommentRepository.js"
+import { SqlDatabaseStatsRepositoryLive } from "./SqlDatabaseStatsRepository.js"
 import { SqlDeadLetterRepositoryLive } from "./SqlDeadLetterRepository.js"
 import { SqlEventLogRepositoryLive } from "./SqlEventLogRepository.js"
 import { SqlInboxRepositoryLive } from "./SqlInboxRepository.js"
@@ -63,7 +65,8 @@ export const SqlRepositoriesLive: Layer.Layer<
   | ProjectProgressRepository
   | EventLogRepository
   | InboxRepository
-  | DeadLetterRepository,
+  | DeadLetterRepository
+  | DatabaseStatsRepository,
   never,
   SqlClient.SqlClient
 > = Layer.mergeAll(
@@ -81,5 +84,6 @@ export const SqlRepositoriesLive: Layer.Layer<
   SqlProjectProgressRepositoryLive,
   SqlEventLogRepositoryLive,
   SqlInboxRepositoryLive,
-  SqlDeadLetterRepositoryLive
+  SqlDeadLetterRepositoryLive,
+  SqlDatabaseStatsRepositoryLive
 )
