@@ -5,7 +5,8 @@
  *
  * `LOG_FORMAT=json` writes each record as one JSON object per line (the default under
  * `NODE_ENV=production` or when stdout is not a terminal); `pretty` writes it for humans.
- * `LOG_LEVEL` (`trace` … `fatal`, `none`) sets the minimum level, `info` by default.
+ * `LOG_LEVEL` (`trace`, `debug`, `info`, `warn`, `error`, `fatal`, `off`) sets the minimum
+ * level, `info` by default.
  */
 import { Array as Arr, Cause, Config, type ConfigError, Context, Effect, FiberRef, FiberRefs, HashMap, HashSet, Layer, List, Logger, LogLevel, Option, Tracer } from "effect"
 import { redact, redactString, isSecretField, MASK } from "./Redaction.js"
