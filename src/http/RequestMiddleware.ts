@@ -69,9 +69,9 @@ const shapeError = (response: HttpServerResponse.HttpServerResponse, correlation
  * Outermost middleware: the correlation id (a well-formed incoming `X-Request-Id` is kept,
  * otherwise one is made), trace context for the outbox, the error shape, and the request's
  * metrics, `Server-Timing` and access log line (`observeRequest`, after the error shape so it
- * sees the final response). The response is
- * rewritten in a pre-response handler: by the time a middleware sees a response it has already
- * been written, on the success path and the error path alike.
+ * sees the final response). The response is rewritten in a pre-response handler: by the time
+ * a middleware sees a response it has already been written, on the success path and the error
+ * path alike.
  */
 export const requestMiddleware = <E, R>(app: HttpApp.Default<E, R>): HttpApp.Default<E, R> =>
   Effect.gen(function* () {

@@ -44,9 +44,16 @@ const sample = (name: string, labels: Labels, value: number | bigint) => {
   return `${name}${rendered === "" ? "" : `{${rendered}}`} ${formatValue(value)}`
 }
 
+/**
+ * A Prometheus counter never goes down. An Effect counter can, unless it is `incremental`: one
+ * that is neither incremental nor named `*_total` (Effect's own `effect_fiber_active`) is
+ * rendered as the gauge it behaves like.
+ */
 const typeOf = (key: MetricKey.MetricKey.Untyped): Family["type"] | undefined =>
-  MetricKeyType.isCounterKey(key.keyType) || MetricKeyType.isFrequencyKey(key.keyType)
+  MetricKeyType.isFrequencyKey(key.keyType)
     ? "counter"
+    : MetricKeyType.isCounterKey(key.keyType)
+    ? key.keyType.incremental || key.name.endsWith("_total") ? "counter" : "gauge"
     : MetricKeyType.isGaugeKey(key.keyType)
       ? "gauge"
       : MetricKeyType.isHistogramKey(key.keyType)

@@ -9,6 +9,8 @@ const temperature = Metric.gauge("promtest_temperature_celsius")
 const latency = Metric.histogram("promtest_latency_seconds", MetricBoundaries.fromIterable([0.1, 0.5, 1]), "Latency")
 const sizes = Metric.summary({ name: "promtest_size_bytes", maxAge: Duration.minutes(1), maxSize: 100, error: 0.01, quantiles: [0.5, 0.99] })
 const kinds = Metric.frequency("promtest_kinds_total")
+/** Goes up and down, like Effect's own `effect_fiber_active`. */
+const active = Metric.counter("promtest_active")
 
 const scrape = Effect.map(Metric.snapshot, (pairs) => {
   const text = render(pairs.filter((p) => p.metricKey.name.startsWith("promtest_")))
@@ -23,6 +25,7 @@ describe("PrometheusText", () => {
       yield* Effect.forEach([0.05, 0.3, 0.3, 2], (v) => Metric.update(latency.pipe(Metric.tagged("method", "GET")), v))
       yield* Effect.forEach([10, 20, 30], (v) => Metric.update(sizes, v))
       yield* Metric.update(kinds, "task.created")
+      yield* Metric.update(active, -1)
       const { families, text } = yield* scrape
 
       expect(families.get("promtest_requests_total")).toMatchObject({ type: "counter", help: "Requests\\nseen \\\\ so far" })
@@ -36,6 +39,8 @@ describe("PrometheusText", () => {
       expect(families.get("promtest_size_bytes")?.type).toBe("summary")
       expect(valueOf(families, "promtest_size_bytes_count", {})).toBe(3)
       expect(valueOf(families, "promtest_kinds_total", { value: "task.created" })).toBe(1)
+      expect(families.get("promtest_active")?.type).toBe("gauge")
+      expect(valueOf(families, "promtest_active", {})).toBe(-1)
       // One HELP and one TYPE per family, even with several labelled series.
       expect(text.match(/^# TYPE promtest_latency_seconds /gm)).toHaveLength(1)
     }))
