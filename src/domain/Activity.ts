@@ -1,5 +1,5 @@
 import { Option, Schema } from "effect"
-import { AggregateType, EventType, type OutboxEnvelope } from "./Events.js"
+import { AggregateType, Envelope, EventType, type OutboxEnvelope } from "./Events.js"
 import { EventId, ProjectId } from "./Ids.js"
 import { Timestamp } from "./Model.js"
 
@@ -39,17 +39,7 @@ export const PROJECT_EVENT_TYPES: ReadonlyArray<EventType> = EventType.literals.
  * An event as it leaves the system (live stream): the envelope without its tracing internals
  * (`traceparent`, `causationId`), which say nothing to a board and something about our spans.
  */
-export const PublicEvent = Schema.Struct({
-  id: EventId,
-  type: EventType,
-  aggregateType: AggregateType,
-  aggregateId: Schema.String,
-  aggregateVersion: Schema.Int,
-  occurredAt: Timestamp,
-  actor: Schema.NullOr(Schema.String),
-  correlationId: Schema.NullOr(Schema.String),
-  payload: Schema.Record({ key: Schema.String, value: Schema.Unknown })
-})
+export const PublicEvent = Envelope.omit("traceparent", "causationId")
 export type PublicEvent = typeof PublicEvent.Type
 
 export const toPublicEvent = (event: OutboxEnvelope): PublicEvent => ({

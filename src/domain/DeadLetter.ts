@@ -1,5 +1,5 @@
 import { Schema } from "effect"
-import { AggregateType, EventType } from "./Events.js"
+import { Envelope, EventType } from "./Events.js"
 import { EventId, UserId } from "./Ids.js"
 import { Timestamp } from "./Model.js"
 
@@ -7,19 +7,7 @@ export const DeadLetterId = Schema.UUID.pipe(Schema.brand("DeadLetterId"))
 export type DeadLetterId = typeof DeadLetterId.Type
 
 /** An envelope as JSON (ISO timestamps): how a dead letter keeps it and the admin API shows it. */
-export const Envelope = Schema.Struct({
-  id: EventId,
-  type: EventType,
-  aggregateType: AggregateType,
-  aggregateId: Schema.String,
-  aggregateVersion: Schema.Int,
-  occurredAt: Timestamp,
-  actor: Schema.NullOr(Schema.String),
-  correlationId: Schema.NullOr(Schema.String),
-  causationId: Schema.NullOr(Schema.String),
-  traceparent: Schema.NullOr(Schema.String),
-  payload: Schema.Record({ key: Schema.String, value: Schema.Unknown })
-})
+export { Envelope }
 
 /**
  * One link of a failure: a failure or defect of the final attempt, then what it wraps (`cause`),

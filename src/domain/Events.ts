@@ -45,6 +45,24 @@ export interface DomainEvent {
   readonly payload: Readonly<Record<string, unknown>>
 }
 
+/**
+ * The envelope as JSON (ISO timestamps): the one schema behind the wire format, the dead-letter
+ * copy, the live stream and the SQL rows (which swap in their own timestamp and payload codecs).
+ */
+export const Envelope = Schema.Struct({
+  id: EventId,
+  type: EventType,
+  aggregateType: AggregateType,
+  aggregateId: Schema.String,
+  aggregateVersion: Schema.Int,
+  occurredAt: Schema.DateTimeUtc,
+  actor: Schema.NullOr(Schema.String),
+  correlationId: Schema.NullOr(Schema.String),
+  causationId: Schema.NullOr(Schema.String),
+  traceparent: Schema.NullOr(Schema.String),
+  payload: Schema.Record({ key: Schema.String, value: Schema.Unknown })
+})
+
 /** The envelope as stored: the event plus the context of the request that caused it. */
 export interface OutboxEnvelope extends DomainEvent {
   readonly actor: string | null

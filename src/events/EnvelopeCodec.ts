@@ -1,6 +1,5 @@
 import { Effect, Either, ParseResult, Schema } from "effect"
-import { AggregateType, EventType, type OutboxEnvelope } from "../domain/Events.js"
-import { EventId } from "../domain/Ids.js"
+import { Envelope, type OutboxEnvelope } from "../domain/Events.js"
 import { type Priority, TransportError } from "./EventTransport.js"
 import { PrioritySchema } from "./Priority.js"
 
@@ -9,20 +8,7 @@ import { PrioritySchema } from "./Priority.js"
  * `occurredAt` as an ISO string. It carries its priority, so an entry is self-describing when
  * it is inspected, copied to a dead-letter stream or replayed, apart from the stream it sat in.
  */
-export const WireEnvelope = Schema.Struct({
-  id: EventId,
-  type: EventType,
-  aggregateType: AggregateType,
-  aggregateId: Schema.String,
-  aggregateVersion: Schema.Int,
-  occurredAt: Schema.DateTimeUtc,
-  actor: Schema.NullOr(Schema.String),
-  correlationId: Schema.NullOr(Schema.String),
-  causationId: Schema.NullOr(Schema.String),
-  traceparent: Schema.NullOr(Schema.String),
-  payload: Schema.Record({ key: Schema.String, value: Schema.Unknown }),
-  priority: PrioritySchema
-})
+export const WireEnvelope = Schema.Struct({ ...Envelope.fields, priority: PrioritySchema })
 export type WireEnvelope = typeof WireEnvelope.Type
 
 const WireJson = Schema.parseJson(WireEnvelope)

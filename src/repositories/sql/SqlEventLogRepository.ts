@@ -1,23 +1,15 @@
 import { SqlClient, SqlSchema } from "@effect/sql"
 import { Effect, Layer, Schema } from "effect"
-import { AggregateType, EventType } from "../../domain/Events.js"
-import { EventId, ProjectId } from "../../domain/Ids.js"
+import { Envelope } from "../../domain/Events.js"
+import { ProjectId } from "../../domain/Ids.js"
 import { EventLogRepository } from "../EventLogRepository.js"
 import { Timestamp, traced } from "./SqlSupport.js"
 
 // As `SqlOutboxRepository` reads it: the payload as JSON text, untouched by name transforms.
 const EnvelopeRow = Schema.Struct({
-  id: EventId,
-  type: EventType,
-  aggregateType: AggregateType,
-  aggregateId: Schema.String,
-  aggregateVersion: Schema.Int,
+  ...Envelope.fields,
   occurredAt: Timestamp,
-  actor: Schema.NullOr(Schema.String),
-  correlationId: Schema.NullOr(Schema.String),
-  causationId: Schema.NullOr(Schema.String),
-  traceparent: Schema.NullOr(Schema.String),
-  payload: Schema.parseJson(Schema.Record({ key: Schema.String, value: Schema.Unknown }))
+  payload: Schema.parseJson(Envelope.fields.payload)
 })
 
 export const SqlEventLogRepositoryLive = Layer.effect(

@@ -1,7 +1,6 @@
 import { SqlClient, SqlSchema } from "@effect/sql"
 import { Effect, Layer, Schema } from "effect"
-import { AggregateType, EventType } from "../../domain/Events.js"
-import { EventId } from "../../domain/Ids.js"
+import { Envelope } from "../../domain/Events.js"
 import { OutboxRepository } from "../OutboxRepository.js"
 import { Timestamp, traced } from "./SqlSupport.js"
 
@@ -10,17 +9,9 @@ import { Timestamp, traced } from "./SqlSupport.js"
  * rewrite snake_case keys *inside* the parsed jsonb, and the payload is not ours to rename.
  */
 const EnvelopeRow = Schema.Struct({
-  id: EventId,
-  type: EventType,
-  aggregateType: AggregateType,
-  aggregateId: Schema.String,
-  aggregateVersion: Schema.Int,
+  ...Envelope.fields,
   occurredAt: Timestamp,
-  actor: Schema.NullOr(Schema.String),
-  correlationId: Schema.NullOr(Schema.String),
-  causationId: Schema.NullOr(Schema.String),
-  traceparent: Schema.NullOr(Schema.String),
-  payload: Schema.parseJson(Schema.Record({ key: Schema.String, value: Schema.Unknown }))
+  payload: Schema.parseJson(Envelope.fields.payload)
 })
 
 export const SqlOutboxRepositoryLive = Layer.effect(
