@@ -5,7 +5,7 @@ import { ProjectId, UserId } from "../../domain/Ids.js"
 import { Member, Project, ProjectStatus } from "../../domain/Model.js"
 import { ProjectRepository } from "../ProjectRepository.js"
 import { toRepositoryError } from "./SqlErrors.js"
-import { containsPattern, PageRequest, requireNextVersion, Timestamp, traced } from "./SqlSupport.js"
+import { containsPattern, neighbourQuery, PageRequest, requireNextVersion, Timestamp, traced } from "./SqlSupport.js"
 
 const ProjectRow = Schema.Struct({ ...Project.fields, createdAt: Timestamp, updatedAt: Timestamp })
 const ProjectFromRow = Schema.transform(ProjectRow, Schema.typeSchema(Project), {
@@ -73,18 +73,12 @@ export const SqlProjectRepositoryLive = Layer.effect(
         exclude: Schema.NullOr(ProjectId)
       }),
       Result: Schema.Struct({ rank: Schema.String }),
-      execute: ({ anchor, direction, exclude, status }) =>
-        sql`SELECT rank FROM projects
-            WHERE ${sql.and([
-              sql`status = ${status}`,
-              ...(anchor === null
-                ? []
-                : direction === "after"
-                ? [sql`(rank, id) > (${anchor.rank}, ${anchor.id}::uuid)`]
-                : [sql`(rank, id) < (${anchor.rank}, ${anchor.id}::uuid)`]),
-              ...(exclude === null ? [] : [sql`id <> ${exclude}`])
-            ])}
-            ORDER BY ${direction === "after" ? sql`rank, id` : sql`rank DESC, id DESC`} LIMIT 1`
+      execute: ({ anchor, direction, exclude, status }) => {
+        const neighbour = neighbourQuery(sql, anchor, direction, exclude)
+        return sql`SELECT rank FROM projects
+            WHERE ${sql.and([sql`status = ${status}`, ...neighbour.conditions])}
+            ORDER BY ${neighbour.order} LIMIT 1`
+      }
     })
     const nextTaskNumber = SqlSchema.findOne({
       Request: ProjectId,

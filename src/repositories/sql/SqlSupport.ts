@@ -1,3 +1,4 @@
+import type { SqlClient } from "@effect/sql"
 import type { SqlError } from "@effect/sql/SqlError"
 import { Effect, type ParseResult, Schema } from "effect"
 import type { RepositoryError } from "../../domain/Errors.js"
@@ -28,3 +29,25 @@ export const traced =
   (span: string) =>
   <A, R>(effect: Effect.Effect<A, SqlError | ParseResult.ParseError, R>): Effect.Effect<A, RepositoryError, R> =>
     effect.pipe(Effect.mapError(toRepositoryError), Effect.withSpan(span))
+
+/**
+ * The neighbour of `anchor` in (rank, id) order within one list (a status of projects, a
+ * column of tasks), skipping `exclude`: the conditions to AND with the list's own, and the order
+ * whose first row is the answer. With no anchor, "after" finds the first and "before" the last.
+ */
+export const neighbourQuery = (
+  sql: SqlClient.SqlClient,
+  anchor: { readonly rank: string; readonly id: string } | null,
+  direction: "after" | "before",
+  exclude: string | null
+) => ({
+  conditions: [
+    ...(anchor === null
+      ? []
+      : direction === "after"
+      ? [sql`(rank, id) > (${anchor.rank}, ${anchor.id}::uuid)`]
+      : [sql`(rank, id) < (${anchor.rank}, ${anchor.id}::uuid)`]),
+    ...(exclude === null ? [] : [sql`id <> ${exclude}`])
+  ],
+  order: direction === "after" ? sql`rank, id` : sql`rank DESC, id DESC`
+})

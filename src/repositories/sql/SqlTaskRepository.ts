@@ -10,6 +10,7 @@ import {
   PageRequest,
   requireNextVersion,
   Timestamp,
+  neighbourQuery,
   traced
 } from "./SqlSupport.js"
 
@@ -98,18 +99,12 @@ export const SqlTaskRepositoryLive = Layer.effect(
         exclude: Schema.NullOr(TaskId)
       }),
       Result: Schema.Struct({ rank: Schema.String }),
-      execute: ({ anchor, columnId, direction, exclude }) =>
-        sql`SELECT rank FROM tasks
-            WHERE ${sql.and([
-              sql`column_id = ${columnId}`,
-              ...(anchor === null
-                ? []
-                : direction === "after"
-                ? [sql`(rank, id) > (${anchor.rank}, ${anchor.id}::uuid)`]
-                : [sql`(rank, id) < (${anchor.rank}, ${anchor.id}::uuid)`]),
-              ...(exclude === null ? [] : [sql`id <> ${exclude}`])
-            ])}
-            ORDER BY ${direction === "after" ? sql`rank, id` : sql`rank DESC, id DESC`} LIMIT 1`
+      execute: ({ anchor, columnId, direction, exclude }) => {
+        const neighbour = neighbourQuery(sql, anchor, direction, exclude)
+        return sql`SELECT rank FROM tasks
+            WHERE ${sql.and([sql`column_id = ${columnId}`, ...neighbour.conditions])}
+            ORDER BY ${neighbour.order} LIMIT 1`
+      }
     })
 
     return TaskRepository.of({
