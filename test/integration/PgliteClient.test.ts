@@ -6,6 +6,7 @@ import { ConfigProvider, Deferred, Effect, Exit, Fiber, Layer, Option } from "ef
 import { MigrationsLive, NameTransforms, PgliteClientLive, runMigrations } from "../../src/repositories/sql/Database.js"
 import * as PgliteClient from "../../src/repositories/sql/PgliteClient.js"
 import { PgliteTest } from "../support/Database.js"
+import { expectRowsRoundTrip } from "../support/RowRoundTrip.js"
 
 const createdAt = new Date("2024-05-01T10:00:00.123Z")
 const user = (email: string) => ({ id: crypto.randomUUID(), email, name: "Ada", role: "member", createdAt })
@@ -30,34 +31,7 @@ describe("PgliteClient", () => {
         expect(rows[0]?.["createdAt"]).toBeInstanceOf(Date)
       }))
 
-    it.effect("round-trips text[], jsonb and timestamptz, and returns int8 as a string like node-pg", () =>
-      Effect.gen(function*() {
-        const sql = yield* SqlClient.SqlClient
-        const owner = user("owner@example.com")
-        yield* insertUser(owner)
-        const scopes = ["projects:read", "a,b", "quo\"te", "NULL", ""]
-        const key = {
-          id: crypto.randomUUID(),
-          userId: owner.id,
-          name: "ci",
-          prefix: "fb_abc",
-          secretHash: "hash",
-          scopes,
-          expiresAt: null,
-          createdAt
-        }
-        yield* sql`INSERT INTO api_keys ${sql.insert(key)}`
-        const [stored] = yield* sql`SELECT scopes, expires_at, created_at FROM api_keys WHERE id = ${key.id}`
-        expect(stored).toEqual({ scopes, expiresAt: null, createdAt })
-
-        const payload = { taskId: "t1", labels: ["x"], nested: { dueAt: null, n: 1.5 } }
-        const [json] = yield* sql`SELECT ${JSON.stringify(payload)}::jsonb AS payload, count(*) AS n
-          FROM users WHERE id = ${owner.id}`
-        expect(json).toEqual({ payload, n: "1" })
-        // As with the Postgres client, result-name transforms reach into jsonb values too.
-        const [snake] = yield* sql`SELECT '{"old_value": 1}'::jsonb AS change`
-        expect(snake).toEqual({ change: { oldValue: 1 } })
-      }))
+    it.effect("round-trips text[], jsonb and timestamptz, and returns int8 as a string like node-pg", () => expectRowsRoundTrip)
 
     it.effect("executes multi-statement text unprepared and returns arrays for values", () =>
       Effect.gen(function*() {

@@ -12,11 +12,11 @@ import {
   runMigrations
 } from "../../src/repositories/sql/Database.js"
 import { makeScratchDatabase, PostgresTest, skipPostgres } from "../support/Database.js"
+import { expectRowsRoundTrip } from "../support/RowRoundTrip.js"
 
 /** Every migration this build ships, as `[id, name]`: what a fresh database ends up with. */
 const shipped = Effect.map(migrations, (all) => all.map(([id, name]) => [id, name] as const))
 
-const createdAt = new Date("2024-05-01T10:00:00.123Z")
 
 describe.skipIf(skipPostgres)("Postgres", () => {
   it.layer(PostgresTest)("a migrated scratch database", (it) => {
@@ -26,30 +26,7 @@ describe.skipIf(skipPostgres)("Postgres", () => {
         const applied = yield* sql`SELECT migration_id, name FROM ${sql(MigrationsTable)} ORDER BY migration_id`
         expect(applied).toEqual((yield* shipped).map(([migrationId, name]) => ({ migrationId, name })))
 
-        const owner = { id: crypto.randomUUID(), email: "ada@example.com", name: "Ada", role: "admin", createdAt }
-        yield* sql`INSERT INTO users ${sql.insert(owner)}`
-        const scopes = ["projects:read", "a,b", "quo\"te", "NULL", ""]
-        const key = {
-          id: crypto.randomUUID(),
-          userId: owner.id,
-          name: "ci",
-          prefix: "fb_abc",
-          secretHash: "hash",
-          scopes,
-          expiresAt: null,
-          createdAt
-        }
-        yield* sql`INSERT INTO api_keys ${sql.insert(key)}`
-
-        expect(yield* sql`SELECT * FROM users WHERE id = ${owner.id}`).toEqual([owner])
-        const [stored] = yield* sql`SELECT scopes, expires_at, created_at FROM api_keys WHERE id = ${key.id}`
-        expect(stored).toEqual({ scopes, expiresAt: null, createdAt })
-        const payload = { taskId: "t1", labels: ["x"], nested: { dueAt: null, n: 1.5 } }
-        const [json] = yield* sql`SELECT ${JSON.stringify(payload)}::jsonb AS payload, count(*) AS n
-          FROM users WHERE id = ${owner.id}`
-        expect(json).toEqual({ payload, n: "1" })
-        const [snake] = yield* sql`SELECT '{"old_value": 1}'::jsonb AS change`
-        expect(snake).toEqual({ change: { oldValue: 1 } })
+        yield* expectRowsRoundTrip
       }))
   })
 
