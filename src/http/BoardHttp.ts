@@ -4,7 +4,7 @@ import { Api } from "../api/Api.js"
 import { Board, BoardColumn } from "../api/BoardApi.js"
 import { CurrentActor } from "../api/Security.js"
 import { BoardService } from "../services/BoardService.js"
-import { orInternal } from "./Errors.js"
+import { asActor, orInternal } from "./Errors.js"
 
 export const BoardHttp = HttpApiBuilder.group(Api, "board", (handlers) =>
   Effect.gen(function* () {
@@ -23,18 +23,18 @@ export const BoardHttp = HttpApiBuilder.group(Api, "board", (handlers) =>
           orInternal
         )
       )
-      .handle("listColumns", ({ path }) => CurrentActor.pipe(Effect.flatMap((actor) => board.listColumns(actor, path.projectId)), orInternal))
+      .handle("listColumns", ({ path }) => asActor((actor) => board.listColumns(actor, path.projectId)))
       .handle("createColumn", ({ path, payload }) =>
-        CurrentActor.pipe(Effect.flatMap((actor) => board.createColumn(actor, path.projectId, payload)), orInternal)
+        asActor((actor) => board.createColumn(actor, path.projectId, payload))
       )
       .handle("reorderColumns", ({ path, payload }) =>
-        CurrentActor.pipe(Effect.flatMap((actor) => board.reorderColumns(actor, path.projectId, payload)), orInternal)
+        asActor((actor) => board.reorderColumns(actor, path.projectId, payload))
       )
       .handle("updateColumn", ({ path, payload }) =>
-        CurrentActor.pipe(Effect.flatMap((actor) => board.updateColumn(actor, path.projectId, path.columnId, payload)), orInternal)
+        asActor((actor) => board.updateColumn(actor, path.projectId, path.columnId, payload))
       )
       .handle("deleteColumn", ({ path }) =>
-        CurrentActor.pipe(Effect.flatMap((actor) => board.deleteColumn(actor, path.projectId, path.columnId)), orInternal)
+        asActor((actor) => board.deleteColumn(actor, path.projectId, path.columnId))
       )
   })
 )

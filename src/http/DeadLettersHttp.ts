@@ -5,7 +5,7 @@ import { ReplayResult, ReplayResults } from "../api/DeadLettersApi.js"
 import { CurrentActor } from "../api/Security.js"
 import { DEFAULT_LIMIT } from "../domain/Page.js"
 import { DeadLetterService } from "../services/DeadLetterService.js"
-import { orInternal } from "./Errors.js"
+import { asActor, orInternal } from "./Errors.js"
 
 export const DeadLettersHttp = HttpApiBuilder.group(Api, "deadLetters", (handlers) =>
   Effect.gen(function* () {
@@ -24,7 +24,7 @@ export const DeadLettersHttp = HttpApiBuilder.group(Api, "deadLetters", (handler
           orInternal
         )
       )
-      .handle("getDeadLetter", ({ path }) => CurrentActor.pipe(Effect.flatMap((actor) => letters.get(actor, path.deadLetterId)), orInternal))
+      .handle("getDeadLetter", ({ path }) => asActor((actor) => letters.get(actor, path.deadLetterId)))
       .handle("replayDeadLetter", ({ path }) =>
         CurrentActor.pipe(
           Effect.flatMap((actor) => letters.replay(actor, path.deadLetterId)),
@@ -39,6 +39,6 @@ export const DeadLettersHttp = HttpApiBuilder.group(Api, "deadLetters", (handler
           orInternal
         )
       )
-      .handle("discardDeadLetter", ({ path }) => CurrentActor.pipe(Effect.flatMap((actor) => letters.discard(actor, path.deadLetterId)), orInternal))
+      .handle("discardDeadLetter", ({ path }) => asActor((actor) => letters.discard(actor, path.deadLetterId)))
   })
 )

@@ -1,4 +1,6 @@
 import { Effect, Predicate } from "effect"
+import { CurrentActor } from "../api/Security.js"
+import type { Actor } from "../domain/Actor.js"
 import { InternalError, type RepositoryError, ServiceUnavailable } from "../domain/Errors.js"
 
 /**
@@ -23,3 +25,10 @@ export const orInternal = <A, E, R>(
         )
       )
   )
+
+/**
+ * The shape of nearly every handler: take the caller from the authentication middleware, make
+ * one service call as them, and hide infrastructure failures behind `orInternal`.
+ */
+export const asActor = <A, E, R>(call: (actor: Actor) => Effect.Effect<A, E | RepositoryError, R>) =>
+  CurrentActor.pipe(Effect.flatMap(call), orInternal)

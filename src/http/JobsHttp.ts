@@ -1,11 +1,10 @@
 import { HttpApiBuilder } from "@effect/platform"
 import { Effect } from "effect"
 import { Api } from "../api/Api.js"
-import { CurrentActor } from "../api/Security.js"
 import { BulkTaskService } from "../services/BulkTaskService.js"
 import { ImportExportService } from "../services/ImportExportService.js"
 import { JobService } from "../services/JobService.js"
-import { orInternal } from "./Errors.js"
+import { asActor } from "./Errors.js"
 
 export const JobsHttp = HttpApiBuilder.group(Api, "jobs", (handlers) =>
   Effect.gen(function* () {
@@ -13,14 +12,14 @@ export const JobsHttp = HttpApiBuilder.group(Api, "jobs", (handlers) =>
     const bulk = yield* BulkTaskService
     const io = yield* ImportExportService
     return handlers
-      .handle("getJob", ({ path }) => CurrentActor.pipe(Effect.flatMap((actor) => jobs.get(actor, path.jobId)), orInternal))
-      .handle("cancelJob", ({ path }) => CurrentActor.pipe(Effect.flatMap((actor) => jobs.cancel(actor, path.jobId)), orInternal))
+      .handle("getJob", ({ path }) => asActor((actor) => jobs.get(actor, path.jobId)))
+      .handle("cancelJob", ({ path }) => asActor((actor) => jobs.cancel(actor, path.jobId)))
       .handle("bulkTasks", ({ headers, path, payload }) =>
-        CurrentActor.pipe(Effect.flatMap((actor) => bulk.submit(actor, path.projectId, payload, headers["idempotency-key"] ?? null)), orInternal)
+        asActor((actor) => bulk.submit(actor, path.projectId, payload, headers["idempotency-key"] ?? null))
       )
       .handle("importTasks", ({ headers, path, payload }) =>
-        CurrentActor.pipe(Effect.flatMap((actor) => io.importTasks(actor, path.projectId, payload, headers["idempotency-key"] ?? null)), orInternal)
+        asActor((actor) => io.importTasks(actor, path.projectId, payload, headers["idempotency-key"] ?? null))
       )
-      .handle("exportProject", ({ path }) => CurrentActor.pipe(Effect.flatMap((actor) => io.exportProject(actor, path.projectId)), orInternal))
+      .handle("exportProject", ({ path }) => asActor((actor) => io.exportProject(actor, path.projectId)))
   })
 )

@@ -5,7 +5,7 @@ import { CurrentActor } from "../api/Security.js"
 import { DEFAULT_LIMIT } from "../domain/Page.js"
 import { ProjectProgressService } from "../services/ProjectProgressService.js"
 import { ProjectService } from "../services/ProjectService.js"
-import { orInternal } from "./Errors.js"
+import { asActor, orInternal } from "./Errors.js"
 
 export const ProjectsHttp = HttpApiBuilder.group(Api, "projects", (handlers) =>
   Effect.gen(function* () {
@@ -25,24 +25,24 @@ export const ProjectsHttp = HttpApiBuilder.group(Api, "projects", (handlers) =>
           orInternal
         )
       )
-      .handle("createProject", ({ payload }) => CurrentActor.pipe(Effect.flatMap((actor) => projects.create(actor, payload)), orInternal))
-      .handle("getProject", ({ path }) => CurrentActor.pipe(Effect.flatMap((actor) => progress.details(actor, path.projectId)), orInternal))
+      .handle("createProject", ({ payload }) => asActor((actor) => projects.create(actor, payload)))
+      .handle("getProject", ({ path }) => asActor((actor) => progress.details(actor, path.projectId)))
       .handle("updateProject", ({ path, payload }) =>
-        CurrentActor.pipe(Effect.flatMap((actor) => projects.update(actor, path.projectId, payload)), orInternal)
+        asActor((actor) => projects.update(actor, path.projectId, payload))
       )
-      .handle("deleteProject", ({ path }) => CurrentActor.pipe(Effect.flatMap((actor) => projects.delete(actor, path.projectId)), orInternal))
+      .handle("deleteProject", ({ path }) => asActor((actor) => projects.delete(actor, path.projectId)))
       .handle("moveProject", ({ path, payload }) =>
-        CurrentActor.pipe(Effect.flatMap((actor) => projects.move(actor, path.projectId, payload)), orInternal)
+        asActor((actor) => projects.move(actor, path.projectId, payload))
       )
-      .handle("listMembers", ({ path }) => CurrentActor.pipe(Effect.flatMap((actor) => projects.listMembers(actor, path.projectId)), orInternal))
+      .handle("listMembers", ({ path }) => asActor((actor) => projects.listMembers(actor, path.projectId)))
       .handle("addMember", ({ path, payload }) =>
-        CurrentActor.pipe(Effect.flatMap((actor) => projects.addMember(actor, path.projectId, payload)), orInternal)
+        asActor((actor) => projects.addMember(actor, path.projectId, payload))
       )
       .handle("updateMember", ({ path, payload }) =>
-        CurrentActor.pipe(Effect.flatMap((actor) => projects.updateMember(actor, path.projectId, path.userId, payload)), orInternal)
+        asActor((actor) => projects.updateMember(actor, path.projectId, path.userId, payload))
       )
       .handle("removeMember", ({ path }) =>
-        CurrentActor.pipe(Effect.flatMap((actor) => projects.removeMember(actor, path.projectId, path.userId)), orInternal)
+        asActor((actor) => projects.removeMember(actor, path.projectId, path.userId))
       )
   })
 )

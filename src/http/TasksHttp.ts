@@ -5,7 +5,7 @@ import { CurrentActor } from "../api/Security.js"
 import { DEFAULT_LIMIT } from "../domain/Page.js"
 import { CommentService } from "../services/CommentService.js"
 import { TaskService } from "../services/TaskService.js"
-import { orInternal } from "./Errors.js"
+import { asActor, orInternal } from "./Errors.js"
 
 export const TasksHttp = HttpApiBuilder.group(Api, "tasks", (handlers) =>
   Effect.gen(function* () {
@@ -30,20 +30,20 @@ export const TasksHttp = HttpApiBuilder.group(Api, "tasks", (handlers) =>
           orInternal
         )
       )
-      .handle("createTask", ({ path, payload }) => CurrentActor.pipe(Effect.flatMap((actor) => tasks.create(actor, path.projectId, payload)), orInternal))
-      .handle("getTask", ({ path }) => CurrentActor.pipe(Effect.flatMap((actor) => tasks.get(actor, path.taskId)), orInternal))
-      .handle("updateTask", ({ path, payload }) => CurrentActor.pipe(Effect.flatMap((actor) => tasks.update(actor, path.taskId, payload)), orInternal))
-      .handle("deleteTask", ({ path }) => CurrentActor.pipe(Effect.flatMap((actor) => tasks.delete(actor, path.taskId)), orInternal))
-      .handle("moveTask", ({ path, payload }) => CurrentActor.pipe(Effect.flatMap((actor) => tasks.move(actor, path.taskId, payload)), orInternal))
+      .handle("createTask", ({ path, payload }) => asActor((actor) => tasks.create(actor, path.projectId, payload)))
+      .handle("getTask", ({ path }) => asActor((actor) => tasks.get(actor, path.taskId)))
+      .handle("updateTask", ({ path, payload }) => asActor((actor) => tasks.update(actor, path.taskId, payload)))
+      .handle("deleteTask", ({ path }) => asActor((actor) => tasks.delete(actor, path.taskId)))
+      .handle("moveTask", ({ path, payload }) => asActor((actor) => tasks.move(actor, path.taskId, payload)))
       .handle("listComments", ({ path, urlParams }) =>
         CurrentActor.pipe(
           Effect.flatMap((actor) => comments.list(actor, path.taskId, { limit: urlParams.limit ?? DEFAULT_LIMIT, cursor: urlParams.cursor ?? null })),
           orInternal
         )
       )
-      .handle("addComment", ({ path, payload }) => CurrentActor.pipe(Effect.flatMap((actor) => comments.add(actor, path.taskId, payload)), orInternal))
+      .handle("addComment", ({ path, payload }) => asActor((actor) => comments.add(actor, path.taskId, payload)))
       .handle("deleteComment", ({ path }) =>
-        CurrentActor.pipe(Effect.flatMap((actor) => comments.delete(actor, path.taskId, path.commentId)), orInternal)
+        asActor((actor) => comments.delete(actor, path.taskId, path.commentId))
       )
   })
 )

@@ -5,7 +5,7 @@ import { CurrentActor } from "../api/Security.js"
 import { IssuedKey } from "../api/UsersApi.js"
 import { DEFAULT_LIMIT } from "../domain/Page.js"
 import { UserService } from "../services/UserService.js"
-import { orInternal } from "./Errors.js"
+import { asActor, orInternal } from "./Errors.js"
 
 export const UsersHttp = HttpApiBuilder.group(Api, "users", (handlers) =>
   Effect.gen(function* () {
@@ -18,9 +18,9 @@ export const UsersHttp = HttpApiBuilder.group(Api, "users", (handlers) =>
           orInternal
         )
       )
-      .handle("createUser", ({ payload }) => CurrentActor.pipe(Effect.flatMap((actor) => users.createUser(actor, payload)), orInternal))
-      .handle("getUser", ({ path }) => CurrentActor.pipe(Effect.flatMap((actor) => users.getUser(actor, path.userId)), orInternal))
-      .handle("listKeys", ({ path }) => CurrentActor.pipe(Effect.flatMap((actor) => users.listKeys(actor, path.userId)), orInternal))
+      .handle("createUser", ({ payload }) => asActor((actor) => users.createUser(actor, payload)))
+      .handle("getUser", ({ path }) => asActor((actor) => users.getUser(actor, path.userId)))
+      .handle("listKeys", ({ path }) => asActor((actor) => users.listKeys(actor, path.userId)))
       .handle("createKey", ({ path, payload }) =>
         CurrentActor.pipe(
           Effect.flatMap((actor) => users.createKey(actor, path.userId, payload)),
@@ -28,6 +28,6 @@ export const UsersHttp = HttpApiBuilder.group(Api, "users", (handlers) =>
           orInternal
         )
       )
-      .handle("revokeKey", ({ path }) => CurrentActor.pipe(Effect.flatMap((actor) => users.revokeKey(actor, path.keyId)), orInternal))
+      .handle("revokeKey", ({ path }) => asActor((actor) => users.revokeKey(actor, path.keyId)))
   })
 )
