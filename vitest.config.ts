@@ -1,4 +1,7 @@
+import { availableParallelism } from "node:os"
 import { defineConfig } from "vitest/config"
+
+const workers = Math.min(4, Math.max(2, availableParallelism()))
 
 export default defineConfig({
   test: {
@@ -8,12 +11,18 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 120_000,
     pool: "forks",
-    // Not `isolate: false`: @effect/vitest's `layer()` assigns its runtime onto the shared `it`,
-    // so with a shared module cache one file's layer leaks into the next file's `it.effect`.
-    // Vitest's default is one worker fewer than the cores: on two cores that is one. Much of a
-    // file's time is waiting (PGlite start-up, module loading), so three workers overlap well.
-    maxWorkers: 3,
-    minWorkers: 1,
+    // One module cache per worker: loading Effect and the whole of src/ costs seconds per file,
+    // which with per-file isolation was most of the suite's time. @effect/vitest's `layer()`
+    // installs its runtime on the shared `it`; the setup file puts the defaults back per file.
+    isolate: false,
+    setupFiles: ["test/support/ResetEffectVitest.ts"],
+    globalSetup: ["test/support/GlobalSetup.ts"],
+    // One worker per core (at least two, at most four: each loads all of src/ and boots its own
+    // PGlite). Vitest's default is one fewer than the cores. The minimum equals the maximum: with
+    // a shared module cache, tinypool otherwise retires an idle worker that still holds files
+    // ("Terminating worker thread") and the run fails.
+    maxWorkers: workers,
+    minWorkers: workers,
     coverage: {
       provider: "v8",
       include: ["src/**/*.ts"],

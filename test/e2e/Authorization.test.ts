@@ -34,12 +34,13 @@ const WorldLive = Layer.effect(
     const revoked = yield* owner.client.users.createKey({ path: { userId: owner.user.id }, payload: new CreateKey({ name: "old", scopes: ["read", "write"] }) })
     yield* owner.client.users.revokeKey({ path: { keyId: revoked.key.id } })
     // Expiry is checked against the clock: the test clock ages the key without any waiting.
-    const expiresAt = DateTime.addDuration(yield* DateTime.now, Duration.minutes(1))
+    const expiresAt = DateTime.addDuration(yield* DateTime.now, Duration.seconds(1))
     const expired = yield* owner.client.users.createKey({
       path: { userId: owner.user.id },
       payload: new CreateKey({ name: "short-lived", scopes: ["read", "write"], expiresAt })
     })
-    yield* TestClock.adjust(Duration.minutes(2))
+    // Seconds, not minutes: the clock drives the app's polling loops too, once per interval passed.
+    yield* TestClock.adjust(Duration.seconds(2))
     return { ...fixture, revokedToken: revoked.token, expiredToken: expired.token } satisfies World
   }).pipe(Effect.orDie)
 ).pipe(Layer.provideMerge(SceneLive))

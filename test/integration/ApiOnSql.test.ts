@@ -1,4 +1,3 @@
-import { NodeHttpServer } from "@effect/platform-node"
 import type { SqlClient } from "@effect/sql"
 import { describe, expect, layer } from "@effect/vitest"
 import { Effect, Layer } from "effect"
@@ -8,7 +7,7 @@ import { HttpAppLive } from "../../src/http/Server.js"
 import { SqlRepositoriesLive } from "../../src/repositories/sql/index.js"
 import { SqlReadiness } from "../../src/repositories/sql/SqlReadiness.js"
 import { PgliteTest, PostgresTest, skipPostgres } from "../support/Database.js"
-import { bootstrapAdmin, clientWithKey } from "../support/TestApi.js"
+import { bootstrapAdmin, clientWithKey, HttpTestServer } from "../support/TestApi.js"
 
 /**
  * The whole API over the SQL adapters: what `npm start` runs (PGlite) and production runs
@@ -17,7 +16,7 @@ import { bootstrapAdmin, clientWithKey } from "../support/TestApi.js"
 const apiOn = <E>(database: Layer.Layer<SqlClient.SqlClient, E>) =>
   HttpAppLive.pipe(
     Layer.provideMerge(Layer.mergeAll(ServicesLive, SqlReadiness("test")).pipe(Layer.provideMerge(SqlRepositoriesLive))),
-    Layer.provideMerge(NodeHttpServer.layerTest),
+    Layer.provideMerge(HttpTestServer),
     Layer.provide(database)
   )
 

@@ -5,7 +5,7 @@ import { describe, expect, it } from "@effect/vitest"
 import { ConfigProvider, Deferred, Effect, Exit, Fiber, Layer, Option } from "effect"
 import { MigrationsLive, NameTransforms, PgliteClientLive, runMigrations } from "../../src/repositories/sql/Database.js"
 import * as PgliteClient from "../../src/repositories/sql/PgliteClient.js"
-import { PgliteTest } from "../support/Database.js"
+import { pgliteTemplate, PgliteTest } from "../support/Database.js"
 import { expectRowsRoundTrip } from "../support/RowRoundTrip.js"
 
 const createdAt = new Date("2024-05-01T10:00:00.123Z")
@@ -130,41 +130,35 @@ describe("PgliteClient", () => {
   })
 
   describe("data directory", () => {
-    // A real initdb on disk: seconds, and many more when other suites share the CPU.
+    // Real files on disk. The directory starts from the migrated template rather than from
+    // initdb (seconds of CPU, which `npm start` pays once): what is tested here is what survives
+    // a restart and who may open the directory. Two boots, because each costs a second or more.
     const onDiskTimeout = 60_000
-    const open = (dataDir: string) =>
+    const reopened = (dataDir: string) =>
       MigrationsLive.pipe(
         Layer.provideMerge(PgliteClientLive),
         Layer.provide(Layer.setConfigProvider(ConfigProvider.fromMap(new Map([["FLOWBOARD_DATA_DIR", dataDir]]))))
       )
 
-    it.scoped("keeps its data after the client is closed and reopened", () =>
+    // PGlite itself would let a second client open the directory and silently lose one side's writes.
+    it.scoped("keeps its data across a restart, refuses a second client while open, takes over a dead owner's lock", () =>
       Effect.gen(function*() {
         const fs = yield* FileSystem.FileSystem
         const dataDir = yield* fs.makeTempDirectoryScoped({ prefix: "flowboard-pglite-" })
-        yield* insertUser(user("durable@example.com")).pipe(Effect.provide(open(dataDir)))
-
-        const [rows, pending] = yield* Effect.all([emails, runMigrations]).pipe(Effect.provide(open(dataDir)))
-        expect(rows).toEqual([{ email: "durable@example.com" }])
-        expect(pending).toEqual([])
-      }).pipe(Effect.provide(NodeFileSystem.layer)), onDiskTimeout)
-
-    // PGlite itself would let both open it, and silently lose one side's writes.
-    it.scoped("refuses a second client while the directory is open, and takes over a dead owner's lock", () =>
-      Effect.gen(function*() {
-        const fs = yield* FileSystem.FileSystem
-        const dataDir = yield* fs.makeTempDirectoryScoped({ prefix: "flowboard-pglite-" })
-        const client = PgliteClient.layer({ dataDir, ...NameTransforms })
+        const loadDataDir = yield* pgliteTemplate
         yield* Effect.scoped(
           Effect.gen(function*() {
-            yield* Layer.build(client)
-            const second = yield* Effect.flip(Effect.scoped(Layer.build(client)))
+            const first = yield* Layer.build(PgliteClient.layer({ dataDir, loadDataDir, ...NameTransforms }))
+            yield* insertUser(user("durable@example.com")).pipe(Effect.provide(first))
+            const second = yield* Effect.flip(Effect.scoped(Layer.build(PgliteClient.layer({ dataDir, ...NameTransforms }))))
             expect(second.message).toContain("cannot lock")
           })
         )
-        // Above Linux's pid_max, so never a live process.
+        // A crashed owner leaves its lock behind. Above Linux's pid_max, so never a live process.
         yield* fs.writeFileString(`${dataDir}/flowboard.lock`, "2147483646")
-        yield* Effect.scoped(Layer.build(client))
+        const [rows, pending] = yield* Effect.all([emails, runMigrations]).pipe(Effect.provide(reopened(dataDir)))
+        expect(rows).toEqual([{ email: "durable@example.com" }])
+        expect(pending).toEqual([])
       }).pipe(Effect.provide(NodeFileSystem.layer)), onDiskTimeout)
   })
 })
