@@ -15,6 +15,9 @@ export default defineConfig({
     // which with per-file isolation was most of the suite's time. @effect/vitest's `layer()`
     // installs its runtime on the shared `it`; the setup file puts the defaults back per file.
     isolate: false,
+    // PGlite is WebAssembly. V8 first compiles it quickly (Liftoff), then again optimised in the
+    // background (TurboFan), which costs more CPU than a test run's short life ever gets back.
+    poolOptions: { forks: { execArgv: ["--liftoff-only"] } },
     setupFiles: ["test/support/ResetEffectVitest.ts"],
     globalSetup: ["test/support/GlobalSetup.ts"],
     // One worker per core (at least two, at most four: each loads all of src/ and boots its own
