@@ -10,6 +10,7 @@ import { SqlObservabilityLive } from "../src/observability/SqlObservability.js"
 import { TracingLive } from "../src/observability/Tracing.js"
 import { BootstrapLive } from "../src/security/Bootstrap.js"
 import { JobWorkersLive } from "./Jobs.js"
+import { OperationsLive } from "./Operations.js"
 import { EmbeddedLive, ProductionLive } from "./Sql.js"
 import { EventTransportLive, TransportChoice, WorkersLive } from "./Workers.js"
 
@@ -40,7 +41,7 @@ export const ObservabilityLive = Layer.mergeAll(SqlObservabilityLive, RuntimeMet
 )
 
 /** `flowboard serve`: the API on its port, with the first-start admin bootstrap. */
-export const ServerLive = Layer.mergeAll(HttpAppLive.pipe(HttpServer.withLogAddress), BootstrapLive).pipe(
+export const ServerLive = Layer.mergeAll(HttpAppLive.pipe(HttpServer.withLogAddress, Layer.provide(OperationsLive)), BootstrapLive).pipe(
   Layer.provide(AppLive),
   Layer.provide(NodeServerLive),
   Layer.provide(ObservabilityLive)

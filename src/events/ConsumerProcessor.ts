@@ -1,4 +1,4 @@
-import { Cause, DateTime, Effect, Metric, Option, Ref, type Schedule } from "effect"
+import { Cause, Clock, DateTime, Effect, Metric, MetricBoundaries, Option, Ref, type Schedule } from "effect"
 import { type DeadLetter, DeadLetterId } from "../domain/DeadLetter.js"
 import type { RepositoryError } from "../domain/Errors.js"
 import type { OutboxEnvelope } from "../domain/Events.js"
@@ -19,13 +19,48 @@ export type Outcome =
   | { readonly _tag: "Duplicate"; readonly attempts: number }
   | { readonly _tag: "DeadLettered"; readonly attempts: number; readonly letter: DeadLetter }
 
-/** By `handler` and `outcome` (Handled, Duplicate, DeadLettered). */
+/** By `handler`, `type` and `outcome` (Handled, Duplicate, DeadLettered). */
 export const eventsHandled = Metric.counter("flowboard_events_handled_total", {
-  description: "Envelopes processed by handlers, by handler and outcome"
+  description: "Envelopes processed by handlers, by handler, event type and outcome"
 })
+/** By `handler` and `type`. */
 export const handlerFailures = Metric.counter("flowboard_handler_failures_total", {
   description: "Failed handler attempts, each retry counted"
 })
+/** By `handler` and `type`: attempts after the first. */
+export const eventsRetried = Metric.counter("flowboard_events_retried_total", {
+  description: "Handler attempts that were retries of a failed one"
+})
+
+const secondsBuckets = MetricBoundaries.fromIterable([0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60])
+
+/** By `handler`: one attempt, the unit of work with its inbox row included. */
+export const handlerDuration = Metric.histogram(
+  "flowboard_handler_duration_seconds",
+  secondsBuckets,
+  "Time one handler attempt takes, including its transaction"
+)
+
+/** By `handler`: from the change (the event's `occurredAt`, in its transaction) to the handler's commit. */
+export const eventLatency = Metric.histogram(
+  "flowboard_event_latency_seconds",
+  secondsBuckets,
+  "Time from an event's change to its handling committing, retries and queueing included"
+)
+
+/** Handler names and event types are both fixed sets: bounded labels. */
+const labelled = (metric: Metric.Metric.Counter<number>, handler: EventHandler, envelope: OutboxEnvelope) =>
+  Metric.tagged(Metric.tagged(metric, "handler", handler.name), "type", envelope.type)
+
+/** Records how long `effect` ran, in seconds, whether it succeeded or not. */
+const timed = (histogram: Metric.Metric.Histogram<number>) => <A, E, R>(effect: Effect.Effect<A, E, R>) =>
+  Effect.gen(function* () {
+    const start = yield* Clock.currentTimeNanos
+    return yield* Effect.ensuring(
+      effect,
+      Effect.flatMap(Clock.currentTimeNanos, (end) => Metric.update(histogram, Number(end - start) / 1e9))
+    )
+  })
 
 /**
  * How one envelope is handled, shared by the workers and by dead-letter replay so both take the
@@ -48,7 +83,7 @@ export class ConsumerProcessor extends Effect.Service<ConsumerProcessor>()("flow
           yield* handler.handle(envelope)
           return "Handled" as const
         })
-      )
+      ).pipe(timed(Metric.tagged(handlerDuration, "handler", handler.name)))
 
     // Events the handler records are caused by this one and belong to the same conversation.
     const inContext = (handler: EventHandler, envelope: OutboxEnvelope) => <A, E, R>(effect: Effect.Effect<A, E, R>) =>
@@ -74,7 +109,7 @@ export class ConsumerProcessor extends Effect.Service<ConsumerProcessor>()("flow
           Effect.gen(function* () {
             const now = yield* DateTime.now
             yield* Ref.update(firstFailure, Option.orElse(() => Option.some(now)))
-            yield* Metric.increment(Metric.tagged(handlerFailures, "handler", handler.name))
+            yield* Metric.increment(labelled(handlerFailures, handler, envelope))
             yield* Effect.logWarning("handler attempt failed", Cause.squash(cause)).pipe(
               Effect.annotateLogs("attempt", yield* Ref.get(attempts))
             )
@@ -90,8 +125,13 @@ export class ConsumerProcessor extends Effect.Service<ConsumerProcessor>()("flow
           Effect.either
         )
         const count = yield* Ref.get(attempts)
+        if (count > 1) yield* Metric.incrementBy(labelled(eventsRetried, handler, envelope), count - 1)
         if (result._tag === "Right") {
-          yield* Metric.increment(Metric.tagged(Metric.tagged(eventsHandled, "handler", handler.name), "outcome", result.right))
+          yield* Metric.increment(Metric.tagged(labelled(eventsHandled, handler, envelope), "outcome", result.right))
+          if (result.right === "Handled") {
+            const millis = DateTime.distance(envelope.occurredAt, yield* DateTime.now)
+            yield* Metric.update(Metric.tagged(eventLatency, "handler", handler.name), Math.max(0, millis) / 1000)
+          }
           return { _tag: result.right, attempts: count }
         }
         // Interruption (shutdown) is not the handler's failure: leave the delivery pending.
@@ -107,7 +147,7 @@ export class ConsumerProcessor extends Effect.Service<ConsumerProcessor>()("flow
           failure: { attempts: count, firstFailedAt: Option.getOrElse(yield* Ref.get(firstFailure), () => now), lastFailedAt: now, ...report },
           createdAt: now
         }).pipe(Effect.retry({ schedule: transientRetry, while: (error) => error.transient }))
-        yield* Metric.increment(Metric.tagged(Metric.tagged(eventsHandled, "handler", handler.name), "outcome", "DeadLettered"))
+        yield* Metric.increment(Metric.tagged(labelled(eventsHandled, handler, envelope), "outcome", "DeadLettered"))
         return { _tag: "DeadLettered" as const, attempts: count, letter }
       }).pipe(
         // Inside the span, so events the handler records continue this trace.

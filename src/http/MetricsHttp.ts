@@ -2,6 +2,7 @@ import { HttpApiBuilder, HttpServerRequest, HttpServerResponse } from "@effect/p
 import { Config, Effect, Option, Redacted } from "effect"
 import { createHash, timingSafeEqual } from "node:crypto"
 import { PROMETHEUS_CONTENT_TYPE, prometheusText } from "../observability/Metrics.js"
+import { PipelineStatus } from "../observability/PipelineStatus.js"
 
 /**
  * `GET /metrics`: every metric in Prometheus text format 0.0.4. A plain router route beside
@@ -25,11 +26,15 @@ export const authorised = (expected: Option.Option<Redacted.Redacted>, authoriza
 export const MetricsHttp = HttpApiBuilder.Router.use((router) =>
   Effect.gen(function* () {
     const config = yield* MetricsConfig
+    const pipeline = yield* PipelineStatus
     yield* router.get(
       "/metrics",
       Effect.gen(function* () {
         const request = yield* HttpServerRequest.HttpServerRequest
         if (!authorised(config.token, request.headers["authorization"])) return HttpServerResponse.empty({ status: 401 })
+        // The pipeline's gauges (lag, dead letters, backlog, overdue tasks) are read at scrape
+        // time; if that fails the scrape still answers, with the last values.
+        yield* pipeline.snapshot.pipe(Effect.catchAll((error) => Effect.logWarning("metrics: pipeline sample failed", error.message)))
         const body = yield* prometheusText
         return HttpServerResponse.text(body, { contentType: PROMETHEUS_CONTENT_TYPE })
       })

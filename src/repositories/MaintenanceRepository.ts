@@ -13,7 +13,17 @@ export interface OverdueTask {
   readonly version: number
 }
 
-/** What the scheduled jobs do to the database: overdue reminders and retention. */
+/** Sizes an operator watches (gauges at `/metrics`, `/health`, the dashboard). */
+export interface OperationalCounts {
+  /** Outbox rows not yet published to the transport. */
+  readonly outboxBacklog: number
+  /** Dead letters waiting for an operator (status `pending`). */
+  readonly deadLetters: number
+  /** Tasks due before now and not in a done column, reminded or not. */
+  readonly overdueTasks: number
+}
+
+/** What the scheduled jobs do to the database: overdue reminders and retention; and the counts operators watch. */
 export class MaintenanceRepository extends Context.Tag("flowboard/MaintenanceRepository")<
   MaintenanceRepository,
   {
@@ -30,5 +40,7 @@ export class MaintenanceRepository extends Context.Tag("flowboard/MaintenanceRep
     readonly pruneOutbox: (before: DateTime.Utc, limit: number) => Effect.Effect<number, RepositoryError>
     /** Deletes up to `limit` dead letters whose last failure is before `before` (none when the table does not exist). */
     readonly pruneDeadLetters: (before: DateTime.Utc, limit: number) => Effect.Effect<number, RepositoryError>
+    /** One consistent read of the operational counts, as of `now`. */
+    readonly counts: (now: DateTime.Utc) => Effect.Effect<OperationalCounts, RepositoryError>
   }
 >() {}

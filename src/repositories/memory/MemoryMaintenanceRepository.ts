@@ -44,6 +44,16 @@ export const MemoryMaintenanceRepository = Layer.effect(
         store.write((t) => {
           const old = rowsOf(t.deadLetters).filter((letter) => DateTime.lessThan(letter.lastFailedAt, before)).slice(0, limit)
           return ok(old.length, { ...t, deadLetters: old.reduce((letters, letter) => HashMap.remove(letters, letter.id), t.deadLetters) })
+        }),
+      counts: (now) =>
+        store.read((t) => {
+          const inDoneColumn = (task: Task) => Option.exists(HashMap.get(t.columns, task.columnId), (c) => c.isDone)
+          return {
+            // Nothing relays from the in-memory outbox (tests deliver inline): no backlog.
+            outboxBacklog: 0,
+            deadLetters: rowsOf(t.deadLetters).filter((letter) => letter.status === "pending").length,
+            overdueTasks: rowsOf(t.tasks).filter((task) => task.dueAt !== null && DateTime.lessThan(task.dueAt, now) && !inDoneColumn(task)).length
+          }
         })
     })
   })

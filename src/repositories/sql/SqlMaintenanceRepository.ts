@@ -15,6 +15,9 @@ const OverdueRow = Schema.Struct({
 })
 const decodeOverdue = Schema.decodeUnknown(Schema.Array(OverdueRow))
 
+const CountsRow = Schema.Struct({ outboxBacklog: Schema.Int, deadLetters: Schema.Int, overdueTasks: Schema.Int })
+const decodeCounts = (rows: ReadonlyArray<unknown>) => Effect.map(Schema.decodeUnknown(Schema.Tuple(CountsRow))(rows), ([row]) => row)
+
 export const SqlMaintenanceRepositoryLive = Layer.effect(
   MaintenanceRepository,
   Effect.gen(function* () {
@@ -64,7 +67,17 @@ export const SqlMaintenanceRepositoryLive = Layer.effect(
                 SELECT count(*)::int AS count FROM gone`,
             decodeCount
           )
-        }).pipe(traced("SqlMaintenanceRepository.pruneDeadLetters"))
+        }).pipe(traced("SqlMaintenanceRepository.pruneDeadLetters")),
+      // One statement, one snapshot. The outbox count uses the partial index on unpublished rows.
+      counts: (now) =>
+        Effect.flatMap(
+          sql`SELECT
+                (SELECT count(*) FROM outbox WHERE published_at IS NULL)::int AS outbox_backlog,
+                (SELECT count(*) FROM dead_letters WHERE status = 'pending')::int AS dead_letters,
+                (SELECT count(*) FROM tasks t JOIN board_columns c ON c.id = t.column_id
+                  WHERE t.due_at < ${at(now)} AND NOT c.is_done)::int AS overdue_tasks`,
+          decodeCounts
+        ).pipe(traced("SqlMaintenanceRepository.counts"))
     })
   })
 )

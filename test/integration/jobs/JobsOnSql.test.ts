@@ -2,6 +2,8 @@ import { SqlClient } from "@effect/sql"
 import { describe, expect, layer } from "@effect/vitest"
 import { DateTime, Effect, Layer } from "effect"
 import { ServicesLive } from "../../../layers/Services.js"
+import { TestLive } from "../../../layers/Test.js"
+import { DeadLetterRepository } from "../../../src/repositories/DeadLetterRepository.js"
 import { MaintenanceRepository } from "../../../src/repositories/MaintenanceRepository.js"
 import { SqlRepositoriesLive, SqlTransactorLive } from "../../../src/repositories/sql/index.js"
 import { SqlJobRepositoryLive } from "../../../src/repositories/sql/SqlJobRepository.js"
@@ -23,6 +25,40 @@ describe.skipIf(skipPostgres)("Postgres", () => {
 })
 
 const minutes = (n: number) => DateTime.add(DateTime.unsafeMake(0), { minutes: n })
+
+/**
+ * The counts operators watch, the same on every adapter — except the outbox backlog, which only
+ * a database with a relay has (the in-memory outbox is delivered inline and reports none).
+ */
+const countsName = "counts unpublished outbox rows, pending dead letters and overdue tasks not in a done column"
+const countsBehaviour = (relayed: boolean) =>
+    Effect.gen(function* () {
+      const maintenance = yield* MaintenanceRepository
+      const eventCount = Effect.map(Effect.flatMap(OutboxRepository, (outbox) => outbox.listAll), (events) => events.length)
+      const before = yield* maintenance.counts(minutes(15))
+      const eventsBefore = yield* eventCount
+      const owner = yield* signUp()
+      const project = yield* aProject(owner.actor)
+      const column = yield* columnsByName(owner.actor, project.id)
+      yield* aTask(owner.actor, project.id, { title: "Late", dueAt: minutes(10) })
+      yield* aTask(owner.actor, project.id, { title: "Later", dueAt: minutes(120) })
+      yield* aTask(owner.actor, project.id, { title: "Done", dueAt: minutes(5), columnId: column("Done") })
+      const replayed = yield* givenDeadLetter("counts-test")
+      yield* givenDeadLetter("counts-test")
+      yield* Effect.flatMap(DeadLetterRepository, (letters) => letters.markReplayed(replayed.id, null, replayed.lastFailedAt))
+      const newEvents = (yield* eventCount) - eventsBefore
+
+      const after = yield* maintenance.counts(minutes(15))
+      expect({
+        outboxBacklog: after.outboxBacklog - before.outboxBacklog,
+        deadLetters: after.deadLetters - before.deadLetters,
+        overdueTasks: after.overdueTasks - before.overdueTasks
+      }).toEqual({ outboxBacklog: relayed ? newEvents : 0, deadLetters: 1, overdueTasks: 1 })
+    })
+
+layer(TestLive)("operational counts in memory", (it) => {
+  it.effect(countsName, () => countsBehaviour(false))
+})
 
 layer(ServicesLive.pipe(Layer.provideMerge(SqlRepositoriesLive), Layer.provideMerge(PgliteTest)))("maintenance on PGlite", (it) => {
   it.effect("marks a task overdue once per due date, never in a done column, in concurrent units too", () =>
@@ -62,4 +98,7 @@ layer(ServicesLive.pipe(Layer.provideMerge(SqlRepositoriesLive), Layer.provideMe
       expect(yield* maintenance.pruneDeadLetters(DateTime.subtract(letter.lastFailedAt, { days: 1 }), 100)).toBe(0)
       expect(yield* maintenance.pruneDeadLetters(DateTime.add(letter.lastFailedAt, { seconds: 1 }), 100)).toBe(1)
     }))
+
+  // Last: it adds overdue tasks the marking test above would otherwise see.
+  it.effect(countsName, () => countsBehaviour(true))
 })

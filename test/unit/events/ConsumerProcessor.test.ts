@@ -1,6 +1,6 @@
 import { describe, expect, it } from "@effect/vitest"
-import { Duration, Effect, Fiber, Layer, Option, Ref, TestClock } from "effect"
-import { ConsumerProcessor } from "../../../src/events/ConsumerProcessor.js"
+import { DateTime, Duration, Effect, Fiber, Layer, Metric, Option, Ref, TestClock } from "effect"
+import { ConsumerProcessor, eventLatency, eventsHandled, eventsRetried, handlerDuration } from "../../../src/events/ConsumerProcessor.js"
 import { Outbox } from "../../../src/events/Outbox.js"
 import { DeadLetterRepository } from "../../../src/repositories/DeadLetterRepository.js"
 import { InboxRepository } from "../../../src/repositories/InboxRepository.js"
@@ -122,5 +122,32 @@ describe("ConsumerProcessor", () => {
       const outcomes = yield* Effect.all([process(probe.handler, event), process(probe.handler, event)], { concurrency: "unbounded" })
       expect(outcomes.map((o) => o._tag).sort()).toEqual(["Duplicate", "Handled"])
       expect(yield* committedEffects(event)).toHaveLength(1)
+    }).pipe(fresh))
+
+  it.effect("measures every attempt, counts the retries by handler and type, and the latency from the change to the handling", () =>
+    Effect.gen(function* () {
+      const { process } = yield* ConsumerProcessor
+      // Metrics are process-wide: a handler name no other test uses keeps these series apart.
+      const probe = yield* makeProbe({ name: "metered", behaviour: { _tag: "FailAfterWrite" } })
+      const event = anEnvelope({ type: "task.moved.v1", occurredAt: DateTime.unsafeMake(0) })
+      const attempts = Metric.tagged(handlerDuration, "handler", "metered")
+      const retried = Metric.tagged(Metric.tagged(eventsRetried, "handler", "metered"), "type", "task.moved.v1")
+      const handled = Metric.tagged(Metric.tagged(Metric.tagged(eventsHandled, "handler", "metered"), "type", "task.moved.v1"), "outcome", "Handled")
+      const latency = Metric.tagged(eventLatency, "handler", "metered")
+
+      const running = yield* Effect.fork(process(probe.handler, event))
+      yield* TestClock.adjust(Duration.millis(1))
+      yield* Ref.set(probe.behaviour, succeed)
+      yield* TestClock.adjust(Duration.seconds(2))
+      expect(yield* Fiber.join(running)).toEqual({ _tag: "Handled", attempts: 2 })
+
+      expect((yield* Metric.value(attempts)).count).toBe(2)
+      expect((yield* Metric.value(retried)).count).toBe(1)
+      expect((yield* Metric.value(handled)).count).toBe(1)
+      // The event happened at 0 on the test clock and was handled at about 1 s: one observation, in that bucket.
+      const observed = yield* Metric.value(latency)
+      expect(observed.count).toBe(1)
+      expect(observed.sum).toBeGreaterThanOrEqual(1)
+      expect(observed.sum).toBeLessThan(2)
     }).pipe(fresh))
 })

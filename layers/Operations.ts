@@ -1,0 +1,44 @@
+import { Effect, Layer } from "effect"
+import { RuntimeMode } from "../src/config/AppConfig.js"
+import { PipelineStatusLive } from "../src/events/PipelineStatusLive.js"
+import { Redis, RedisLive } from "../src/events/Redis.js"
+import { DependencyProbes, Fallbacks } from "../src/observability/Dependencies.js"
+import { EventTransportLive, TransportChoice } from "./Workers.js"
+
+/** `PING` on the shared command connection; the error names no host or credentials. */
+const RedisProbeLive = Layer.effect(
+  DependencyProbes,
+  Effect.map(Redis, (redis) => [
+    {
+      name: "redis",
+      required: true,
+      check: Effect.tryPromise({
+        try: () => redis.commands.ping(),
+        catch: (cause) => ({ message: cause instanceof Error ? cause.message : "PING failed" })
+      }).pipe(Effect.asVoid)
+    }
+  ])
+).pipe(Layer.provide(RedisLive))
+
+/**
+ * What `/health`, `/metrics` and the dashboard read besides the request path: the event
+ * pipeline as it is (outbox, lag per handler, dead letters), Redis when it is configured, and
+ * the fallbacks in force. Production without `REDIS_URL` runs events in-process: it works, but
+ * only the process that relays can consume, so it is reported as a fallback (degraded).
+ * Needs the repositories and the handler registry (the app layer); shares the process's
+ * transport with the workers.
+ */
+export const OperationsLive = Layer.unwrapEffect(
+  Effect.gen(function* () {
+    const mode = yield* RuntimeMode
+    const transport = yield* TransportChoice
+    const fallbacks = mode === "production" && transport === "in-process"
+      ? ["events: in-process (REDIS_URL unset): only this process consumes the events it relays"]
+      : []
+    return Layer.mergeAll(
+      PipelineStatusLive.pipe(Layer.provide(EventTransportLive)),
+      transport === "redis" ? RedisProbeLive : Layer.empty,
+      Layer.succeed(Fallbacks, fallbacks)
+    )
+  })
+)
