@@ -2,10 +2,12 @@ import * as Reactivity from "@effect/experimental/Reactivity"
 import { SqlClient } from "@effect/sql"
 import { PgClient } from "@effect/sql-pg"
 import { describe, expect, it } from "@effect/vitest"
-import { ConfigProvider, Effect, Layer, Redacted } from "effect"
+import { ConfigProvider, Effect, Layer, Metric, Redacted } from "effect"
 import { migrations } from "../../migrations/index.js"
 import {
   MigrationsLive,
+  dbConnections,
+  dbConnectionsMax,
   MigrationsTable,
   NameTransforms,
   PostgresClientLive,
@@ -30,19 +32,28 @@ describe.skipIf(skipPostgres)("Postgres", () => {
       }))
   })
 
-  it.scoped("the production layers read DATABASE_URL through Config and migrate", () =>
+  // Live clock: the pool gauges are sampled on a schedule.
+  it.scopedLive("the production layers read DATABASE_URL through Config, migrate, and report the pool", () =>
     Effect.gen(function*() {
       const url = yield* makeScratchDatabase
-      const config = ConfigProvider.fromMap(new Map([["DATABASE_URL", Redacted.value(url)]]))
-      const [row] = yield* Effect.flatMap(
-        SqlClient.SqlClient,
-        (sql) => sql`SELECT current_setting('application_name') AS app_name, count(*) AS migrations
-          FROM ${sql(MigrationsTable)}`
-      ).pipe(
+      const config = ConfigProvider.fromMap(new Map([["DATABASE_URL", Redacted.value(url)], ["DATABASE_POOL_MAX", "4"], ["DATABASE_POOL_SAMPLE_INTERVAL", "10 millis"]]))
+      const gauges = Effect.all({
+        used: Metric.value(Metric.tagged(dbConnections, "state", "used")),
+        max: Metric.value(dbConnectionsMax)
+      })
+      const [row, busy] = yield* Effect.gen(function*() {
+        const sql = yield* SqlClient.SqlClient
+        const [row] = yield* sql`SELECT current_setting('application_name') AS app_name, count(*) AS migrations FROM ${sql(MigrationsTable)}`
+        // While a transaction holds a connection, the sampled pool gauges count it as used.
+        const busy = yield* sql.withTransaction(Effect.zipRight(Effect.zipRight(sql`SELECT 1`, Effect.sleep("100 millis")), gauges))
+        return [row, busy] as const
+      }).pipe(
         Effect.provide(MigrationsLive.pipe(Layer.provideMerge(PostgresClientLive))),
         Effect.withConfigProvider(config)
       )
       expect(row).toEqual({ appName: "flowboard", migrations: String((yield* shipped).length) })
+      expect(busy.max.value).toBe(4)
+      expect(busy.used.value).toBeGreaterThanOrEqual(1)
     }).pipe(Effect.provide(Reactivity.layer)))
 
   // Plain `Migrator.make` fails this: both processes create the migrations table at once.

@@ -4,7 +4,9 @@
  */
 import { Migrator, SqlClient } from "@effect/sql"
 import { PgClient } from "@effect/sql-pg"
-import { Config, Effect, Layer, String } from "effect"
+import * as Reactivity from "@effect/experimental/Reactivity"
+import { Config, Context, Duration, Effect, Layer, Metric, Redacted, Schedule, String } from "effect"
+import Pg from "pg"
 import { migrations } from "../../../migrations/index.js"
 import * as PgliteClient from "./PgliteClient.js"
 
@@ -21,14 +23,48 @@ export const NameTransforms = {
 
 export const MigrationsTable = "flowboard_migrations"
 
-/** Production: Postgres at `DATABASE_URL`. Also provides `PgClient` for LISTEN/NOTIFY. */
-export const PostgresClientLive = PgClient.layerConfig({
+/** Label `state`: `used` (checked out), `idle` (open, waiting in the pool). */
+export const dbConnections = Metric.gauge("db_client_connection_count", { description: "Postgres pool connections by state" })
+export const dbConnectionsPending = Metric.gauge("db_client_connection_pending_requests", {
+  description: "Requests waiting for a Postgres pool connection"
+})
+export const dbConnectionsMax = Metric.gauge("db_client_connection_max", { description: "The Postgres pool's size limit (DATABASE_POOL_MAX)" })
+
+const PostgresConfig = Config.all({
   url: Config.redacted("DATABASE_URL"),
   maxConnections: Config.integer("DATABASE_POOL_MAX").pipe(Config.withDefault(10)),
-  applicationName: Config.succeed("flowboard"),
-  transformQueryNames: Config.succeed(NameTransforms.transformQueryNames),
-  transformResultNames: Config.succeed(NameTransforms.transformResultNames)
+  poolSampleInterval: Config.duration("DATABASE_POOL_SAMPLE_INTERVAL").pipe(Config.withDefault(Duration.seconds(5)))
 })
+
+/**
+ * Production: Postgres at `DATABASE_URL`. Also provides `PgClient` for LISTEN/NOTIFY. The `pg`
+ * pool is made here rather than by `PgClient.make` so its counts (in use, idle, waiting) can
+ * be sampled into gauges.
+ */
+export const PostgresClientLive = Layer.scopedContext(
+  Effect.gen(function*() {
+    const config = yield* PostgresConfig
+    const pool = yield* Effect.acquireRelease(
+      Effect.sync(() => {
+        const pool = new Pg.Pool({ connectionString: Redacted.value(config.url), max: config.maxConnections, application_name: "flowboard" })
+        // An idle connection the server drops emits "error"; the pool replaces it. Unhandled, it would crash the process.
+        pool.on("error", () => {})
+        return pool
+      }),
+      (pool) => Effect.promise(() => pool.end())
+    )
+    const client = yield* PgClient.fromPool({ acquire: Effect.succeed(pool), applicationName: "flowboard", ...NameTransforms })
+    const sample = Effect.suspend(() => Effect.all([
+      Metric.set(Metric.tagged(dbConnections, "state", "used"), pool.totalCount - pool.idleCount),
+      Metric.set(Metric.tagged(dbConnections, "state", "idle"), pool.idleCount),
+      Metric.set(dbConnectionsPending, pool.waitingCount),
+      Metric.set(dbConnectionsMax, config.maxConnections)
+    ]))
+    yield* Effect.forkScoped(Effect.schedule(sample, Schedule.spaced(config.poolSampleInterval)))
+    yield* sample
+    return Context.make(PgClient.PgClient, client).pipe(Context.add(SqlClient.SqlClient, client))
+  })
+).pipe(Layer.provide(Reactivity.layer))
 
 /** Embedded: PGlite in `FLOWBOARD_DATA_DIR` (`memory://` for a throwaway database). */
 export const PgliteClientLive = Layer.unwrapEffect(
