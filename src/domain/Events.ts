@@ -1,11 +1,12 @@
 import type { DateTime } from "effect"
 import { Schema } from "effect"
-import { EventId, newId } from "./Ids.js"
+import { EventId } from "./Ids.js"
 
 /**
  * A domain event, as the services record it in the outbox inside the transaction that made the
  * change. `type` is versioned (`task.moved.v1`) so consumers can evolve independently.
- * Request context (actor, correlation, trace) is stamped on by the outbox adapter.
+ * Request context (actor, correlation, trace) is stamped on by the outbox adapter. Each type has
+ * its payload class in `DomainEvents.ts`; `makeEvent` there is how services build one.
  */
 export const EventType = Schema.Literal(
   "project.created.v1",
@@ -70,18 +71,3 @@ export interface OutboxEnvelope extends DomainEvent {
   readonly causationId: string | null
   readonly traceparent: string | null
 }
-
-export const makeEvent = (
-  type: EventType,
-  aggregate: { readonly type: AggregateType; readonly id: string; readonly version: number },
-  occurredAt: DateTime.Utc,
-  payload: Readonly<Record<string, unknown>>
-): DomainEvent => ({
-  id: newId(EventId),
-  type,
-  aggregateType: aggregate.type,
-  aggregateId: aggregate.id,
-  aggregateVersion: aggregate.version,
-  occurredAt,
-  payload
-})

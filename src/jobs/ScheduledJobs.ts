@@ -1,6 +1,6 @@
 import { DateTime, Duration, Effect, Schema } from "effect"
 import type { RepositoryError } from "../domain/Errors.js"
-import { makeEvent } from "../domain/Events.js"
+import { makeEvent, TaskOverdueV1 } from "../domain/DomainEvents.js"
 import { Outbox } from "../events/Outbox.js"
 import { JobRepository } from "../repositories/JobRepository.js"
 import { MaintenanceRepository, type OverdueTask } from "../repositories/MaintenanceRepository.js"
@@ -29,13 +29,11 @@ export const RetentionJob = jobType(
  * system noticed), the due date that passed.
  */
 const overdueEvent = (task: OverdueTask, now: DateTime.Utc) =>
-  makeEvent("task.overdue.v1", { type: "task", id: task.taskId, version: task.version }, now, {
-    projectId: task.projectId,
-    number: task.number,
-    title: task.title,
-    dueAt: DateTime.formatIso(task.dueAt),
-    assigneeId: task.assigneeId
-  })
+  makeEvent(
+    { type: "task", id: task.taskId, version: task.version },
+    now,
+    new TaskOverdueV1({ projectId: task.projectId, number: task.number, title: task.title, dueAt: task.dueAt, assigneeId: task.assigneeId })
+  )
 
 /** Deletes in bounded statements until a statement finds less than a full batch. */
 const drain = (prune: Effect.Effect<number, RepositoryError>) =>

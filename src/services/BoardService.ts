@@ -1,7 +1,7 @@
 import { DateTime, Effect, Option } from "effect"
 import type { Actor } from "../domain/Actor.js"
 import { Conflict, NotFound, ValidationError } from "../domain/Errors.js"
-import { makeEvent } from "../domain/Events.js"
+import { ColumnCreatedV1, ColumnDeletedV1, ColumnsReorderedV1, ColumnUpdatedV1, makeEvent } from "../domain/DomainEvents.js"
 import { ColumnId, newId, type ColumnId as ColumnIdT, type ProjectId } from "../domain/Ids.js"
 import { Column, type Project, type Task } from "../domain/Model.js"
 import * as Rank from "../domain/Rank.js"
@@ -22,13 +22,10 @@ export interface Board {
   readonly columns: ReadonlyArray<BoardColumn>
 }
 
-const columnEvent = (type: "column.created.v1" | "column.updated.v1" | "column.deleted.v1", project: Project, column: Column, now: DateTime.Utc) =>
-  makeEvent(type, { type: "project", id: project.id, version: project.version }, now, {
-    columnId: column.id,
-    name: column.name,
-    wipLimit: column.wipLimit,
-    isDone: column.isDone
-  })
+const projectAggregate = (project: Project) => ({ type: "project", id: project.id, version: project.version }) as const
+
+const columnEvent = (Payload: typeof ColumnCreatedV1 | typeof ColumnUpdatedV1 | typeof ColumnDeletedV1, project: Project, column: Column, now: DateTime.Utc) =>
+  makeEvent(projectAggregate(project), now, new Payload({ columnId: column.id, name: column.name, wipLimit: column.wipLimit, isDone: column.isDone }))
 
 /** Columns of a project's board, and the board view itself. */
 export class BoardService extends Effect.Service<BoardService>()("flowboard/BoardService", {
@@ -75,7 +72,7 @@ export class BoardService extends Effect.Service<BoardService>()("flowboard/Boar
             const now = yield* DateTime.now
             const column = new Column({ id: newId(ColumnId), projectId, name: input.name, rank, wipLimit: input.wipLimit, isDone: input.isDone, createdAt: now, updatedAt: now })
             yield* columns.insert(column)
-            yield* outbox.record(actor, [columnEvent("column.created.v1", project, column, now)])
+            yield* outbox.record(actor, [columnEvent(ColumnCreatedV1, project, column, now)])
             return column
           })
         )
@@ -95,7 +92,7 @@ export class BoardService extends Effect.Service<BoardService>()("flowboard/Boar
               updatedAt: now
             })
             yield* columns.update(next)
-            yield* outbox.record(actor, [columnEvent("column.updated.v1", project, next, now)])
+            yield* outbox.record(actor, [columnEvent(ColumnUpdatedV1, project, next, now)])
             return next
           })
         )
@@ -116,7 +113,7 @@ export class BoardService extends Effect.Service<BoardService>()("flowboard/Boar
             const reordered = input.columnIds.map((cid, i) => new Column({ ...byId.get(cid)!, rank: ranks[i]!, updatedAt: now }))
             yield* Effect.forEach(reordered, columns.update, { discard: true })
             yield* outbox.record(actor, [
-              makeEvent("columns.reordered.v1", { type: "project", id: project.id, version: project.version }, now, { columnIds: input.columnIds })
+              makeEvent(projectAggregate(project), now, new ColumnsReorderedV1({ columnIds: input.columnIds }))
             ])
             return reordered
           })
@@ -134,7 +131,7 @@ export class BoardService extends Effect.Service<BoardService>()("flowboard/Boar
             if ((yield* columns.listByProject(projectId)).length <= 1) return yield* new Conflict({ message: "a board keeps at least one column" })
             const now = yield* DateTime.now
             yield* columns.delete(id)
-            yield* outbox.record(actor, [columnEvent("column.deleted.v1", project, column, now)])
+            yield* outbox.record(actor, [columnEvent(ColumnDeletedV1, project, column, now)])
           })
         )
       })

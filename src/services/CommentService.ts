@@ -1,7 +1,7 @@
 import { DateTime, Effect, Option } from "effect"
 import type { Actor } from "../domain/Actor.js"
 import { Forbidden, NotFound, ValidationError } from "../domain/Errors.js"
-import { makeEvent } from "../domain/Events.js"
+import { CommentAddedV1, CommentDeletedV1, makeEvent } from "../domain/DomainEvents.js"
 import { CommentId, newId, type CommentId as CommentIdT, type TaskId } from "../domain/Ids.js"
 import { Comment, type Task } from "../domain/Model.js"
 import { decodeCursor, toPage } from "../domain/Page.js"
@@ -11,12 +11,8 @@ import { CommentRepository } from "../repositories/CommentRepository.js"
 import { Transactor } from "../repositories/Transactor.js"
 import { ProjectAccess } from "./ProjectAccess.js"
 
-const commentEvent = (type: "comment.added.v1" | "comment.deleted.v1", task: Task, comment: Comment, now: DateTime.Utc) =>
-  makeEvent(type, { type: "task", id: task.id, version: task.version }, now, {
-    projectId: task.projectId,
-    commentId: comment.id,
-    authorId: comment.authorId
-  })
+const commentEvent = (Payload: typeof CommentAddedV1 | typeof CommentDeletedV1, task: Task, comment: Comment, now: DateTime.Utc) =>
+  makeEvent({ type: "task", id: task.id, version: task.version }, now, new Payload({ projectId: task.projectId, commentId: comment.id, authorId: comment.authorId }))
 
 export class CommentService extends Effect.Service<CommentService>()("flowboard/CommentService", {
   effect: Effect.gen(function* () {
@@ -33,7 +29,7 @@ export class CommentService extends Effect.Service<CommentService>()("flowboard/
             const now = yield* DateTime.now
             const comment = new Comment({ id: newId(CommentId), taskId, authorId: actor.user.id, body: input.body, createdAt: now, updatedAt: now })
             yield* comments.insert(comment)
-            yield* outbox.record(actor, [commentEvent("comment.added.v1", task, comment, now)])
+            yield* outbox.record(actor, [commentEvent(CommentAddedV1, task, comment, now)])
             return comment
           })
         )
@@ -58,7 +54,7 @@ export class CommentService extends Effect.Service<CommentService>()("flowboard/
             }
             const now = yield* DateTime.now
             yield* comments.delete(id)
-            yield* outbox.record(actor, [commentEvent("comment.deleted.v1", task, comment.value, now)])
+            yield* outbox.record(actor, [commentEvent(CommentDeletedV1, task, comment.value, now)])
           })
         )
       })

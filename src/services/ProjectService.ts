@@ -1,7 +1,17 @@
 import { DateTime, Effect, Metric, Option } from "effect"
 import type { Actor } from "../domain/Actor.js"
 import { Conflict, NotFound, ValidationError, VersionConflict } from "../domain/Errors.js"
-import { makeEvent } from "../domain/Events.js"
+import {
+  makeEvent,
+  MemberAddedV1,
+  MemberRemovedV1,
+  MemberUpdatedV1,
+  ProjectCreatedV1,
+  ProjectDeletedV1,
+  ProjectMovedV1,
+  ProjectUpdatedV1,
+  TaskUpdatedV1
+} from "../domain/DomainEvents.js"
 import { ColumnId, newId, ProjectId, type UserId } from "../domain/Ids.js"
 import { Column, Member, Project, type ProjectStatus } from "../domain/Model.js"
 import { decodeCursor, toPage } from "../domain/Page.js"
@@ -32,8 +42,8 @@ export interface ProjectListQuery {
   readonly cursor: string | null
 }
 
-const projectEvent = (type: Parameters<typeof makeEvent>[0], project: Project, now: DateTime.Utc, payload: Record<string, unknown>) =>
-  makeEvent(type, { type: "project", id: project.id, version: project.version }, now, payload)
+const projectEvent = (project: Project, now: DateTime.Utc, payload: Parameters<typeof makeEvent>[2]) =>
+  makeEvent({ type: "project", id: project.id, version: project.version }, now, payload)
 
 export class ProjectService extends Effect.Service<ProjectService>()("flowboard/ProjectService", {
   effect: Effect.gen(function* () {
@@ -77,12 +87,16 @@ export class ProjectService extends Effect.Service<ProjectService>()("flowboard/
             )
             yield* Effect.forEach(created, columns.insert, { discard: true })
             yield* outbox.record(actor, [
-              projectEvent("project.created.v1", project, now, {
-                key: project.key,
-                name: project.name,
-                status: project.status,
-                columns: created.map((c) => ({ id: c.id, name: c.name, isDone: c.isDone }))
-              })
+              projectEvent(
+                project,
+                now,
+                new ProjectCreatedV1({
+                  key: project.key,
+                  name: project.name,
+                  status: project.status,
+                  columns: created.map((c) => ({ id: c.id, name: c.name, isDone: c.isDone }))
+                })
+              )
             ])
             return project
           })
@@ -121,7 +135,7 @@ export class ProjectService extends Effect.Service<ProjectService>()("flowboard/
             if (!(yield* projects.update(next, project.version))) {
               return yield* new VersionConflict({ message: "project was changed by someone else", resource: "project", id, expected: input.version, actual: project.version + 1 })
             }
-            yield* outbox.record(actor, [projectEvent("project.updated.v1", next, now, { name: next.name, description: next.description })])
+            yield* outbox.record(actor, [projectEvent(next, now, new ProjectUpdatedV1({ name: next.name, description: next.description }))])
             return next
           })
         )
@@ -158,7 +172,7 @@ export class ProjectService extends Effect.Service<ProjectService>()("flowboard/
             if (!(yield* projects.update(next, project.version))) {
               return yield* new VersionConflict({ message: "project was changed by someone else", resource: "project", id, expected: input.version, actual: project.version + 1 })
             }
-            yield* outbox.record(actor, [projectEvent("project.moved.v1", next, now, { from: project.status, to: next.status, rank })])
+            yield* outbox.record(actor, [projectEvent(next, now, new ProjectMovedV1({ from: project.status, to: next.status, rank }))])
             return next
           })
         )
@@ -170,7 +184,7 @@ export class ProjectService extends Effect.Service<ProjectService>()("flowboard/
             const { project } = yield* access.require(actor, id, "owner")
             const now = yield* DateTime.now
             yield* projects.delete(id)
-            yield* outbox.record(actor, [projectEvent("project.deleted.v1", project, now, { key: project.key })])
+            yield* outbox.record(actor, [projectEvent(project, now, new ProjectDeletedV1({ key: project.key }))])
           })
         )
       }),
@@ -188,7 +202,7 @@ export class ProjectService extends Effect.Service<ProjectService>()("flowboard/
             const now = yield* DateTime.now
             const member = new Member({ projectId: id, userId: input.userId, role: input.role, addedAt: now })
             if (!(yield* projects.addMember(member))) return yield* new Conflict({ message: "that user is already a member" })
-            yield* outbox.record(actor, [projectEvent("member.added.v1", project, now, { userId: member.userId, role: member.role })])
+            yield* outbox.record(actor, [projectEvent(project, now, new MemberAddedV1({ userId: member.userId, role: member.role }))])
             return member
           })
         )
@@ -206,7 +220,7 @@ export class ProjectService extends Effect.Service<ProjectService>()("flowboard/
             const now = yield* DateTime.now
             const member = new Member({ ...existing.value, role: input.role })
             yield* projects.updateMember(member)
-            yield* outbox.record(actor, [projectEvent("member.updated.v1", project, now, { userId, role: input.role })])
+            yield* outbox.record(actor, [projectEvent(project, now, new MemberUpdatedV1({ userId, role: input.role }))])
             return member
           })
         )
@@ -226,9 +240,9 @@ export class ProjectService extends Effect.Service<ProjectService>()("flowboard/
             yield* projects.removeMember(id, userId)
             const unassigned = yield* tasks.unassignAll(id, userId, now)
             yield* outbox.record(actor, [
-              projectEvent("member.removed.v1", project, now, { userId }),
+              projectEvent(project, now, new MemberRemovedV1({ userId })),
               ...unassigned.map((task) =>
-                makeEvent("task.updated.v1", { type: "task", id: task.id, version: task.version }, now, { projectId: id, changed: ["assigneeId"] })
+                makeEvent({ type: "task", id: task.id, version: task.version }, now, new TaskUpdatedV1({ projectId: id, changed: ["assigneeId"] }))
               )
             ])
           })

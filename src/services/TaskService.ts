@@ -1,7 +1,7 @@
 import { DateTime, Effect, Option } from "effect"
 import type { Actor } from "../domain/Actor.js"
 import { NotFound, type RepositoryError, ValidationError, VersionConflict, WipLimitExceeded } from "../domain/Errors.js"
-import { makeEvent } from "../domain/Events.js"
+import { makeEvent, TaskCreatedV1, TaskDeletedV1, TaskMovedV1, TaskUpdatedV1 } from "../domain/DomainEvents.js"
 import { newId, type ColumnId, type ProjectId, TaskId, type TaskId as TaskIdT, type UserId } from "../domain/Ids.js"
 import { type Column, type Priority, Task } from "../domain/Model.js"
 import { decodeCursor, toPage } from "../domain/Page.js"
@@ -27,8 +27,8 @@ export interface TaskListQuery {
   readonly cursor: string | null
 }
 
-const taskEvent = (type: "task.created.v1" | "task.updated.v1" | "task.moved.v1" | "task.deleted.v1", task: Task, now: DateTime.Utc, payload: Record<string, unknown>) =>
-  makeEvent(type, { type: "task", id: task.id, version: task.version }, now, { projectId: task.projectId, ...payload })
+const taskEvent = (task: Task, now: DateTime.Utc, payload: TaskCreatedV1 | TaskUpdatedV1 | TaskMovedV1 | TaskDeletedV1) =>
+  makeEvent({ type: "task", id: task.id, version: task.version }, now, payload)
 
 /** `completedAt` follows the column: set on entering a done column, cleared on leaving one. */
 const completion = (task: Pick<Task, "completedAt"> | null, from: Column | null, to: Column, now: DateTime.Utc) =>
@@ -117,7 +117,7 @@ export class TaskService extends Effect.Service<TaskService>()("flowboard/TaskSe
               updatedAt: now
             })
             yield* tasks.insert(task)
-            yield* outbox.record(actor, [taskEvent("task.created.v1", task, now, { number: task.number, title: task.title, columnId, assigneeId: task.assigneeId })])
+            yield* outbox.record(actor, [taskEvent(task, now, new TaskCreatedV1({ projectId, number: task.number, title: task.title, columnId, assigneeId: task.assigneeId }))])
             return task
           })
         ).pipe(Effect.tap(countTaskCreated))
@@ -156,7 +156,7 @@ export class TaskService extends Effect.Service<TaskService>()("flowboard/TaskSe
             })
             const changed = Object.keys(input).filter((k) => k !== "version")
             yield* save(next, task)
-            yield* outbox.record(actor, [taskEvent("task.updated.v1", next, now, { changed })])
+            yield* outbox.record(actor, [taskEvent(next, now, new TaskUpdatedV1({ projectId: next.projectId, changed }))])
             return next
           })
         )
@@ -190,7 +190,7 @@ export class TaskService extends Effect.Service<TaskService>()("flowboard/TaskSe
             })
             yield* save(next, task)
             yield* outbox.record(actor, [
-              taskEvent("task.moved.v1", next, now, { fromColumnId: task.columnId, toColumnId: to.id, rank, completed: next.completedAt !== null })
+              taskEvent(next, now, new TaskMovedV1({ projectId: next.projectId, fromColumnId: task.columnId, toColumnId: to.id, rank, completed: next.completedAt !== null }))
             ])
             completed = task.completedAt === null && next.completedAt !== null
             return next
@@ -204,7 +204,7 @@ export class TaskService extends Effect.Service<TaskService>()("flowboard/TaskSe
             const { task } = yield* requireTask(actor, id, "editor")
             const now = yield* DateTime.now
             yield* tasks.delete(id)
-            yield* outbox.record(actor, [taskEvent("task.deleted.v1", task, now, { number: task.number })])
+            yield* outbox.record(actor, [taskEvent(task, now, new TaskDeletedV1({ projectId: task.projectId, number: task.number }))])
           })
         )
       })

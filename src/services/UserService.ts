@@ -1,7 +1,7 @@
 import { DateTime, Effect, Option } from "effect"
 import { type Actor, hasScope, isAdmin } from "../domain/Actor.js"
 import { Conflict, Forbidden, NotFound, type RepositoryError, ValidationError } from "../domain/Errors.js"
-import { makeEvent } from "../domain/Events.js"
+import { ApiKeyCreatedV1, ApiKeyRevokedV1, makeEvent, UserCreatedV1 } from "../domain/DomainEvents.js"
 import { ApiKeyId, type ApiKeyId as ApiKeyIdT, newId, UserId } from "../domain/Ids.js"
 import { ApiKey, User } from "../domain/Model.js"
 import { decodeCursor, type Page, toPage } from "../domain/Page.js"
@@ -42,7 +42,7 @@ export class UserService extends Effect.Service<UserService>()("flowboard/UserSe
         const inserted = yield* users.insert(user)
         if (!inserted) return yield* new Conflict({ message: `a user with email ${input.email} already exists` })
         yield* outbox.record(actor, [
-          makeEvent("user.created.v1", { type: "user", id: user.id, version: 1 }, now, { email: user.email, role: user.role })
+          makeEvent({ type: "user", id: user.id, version: 1 }, now, new UserCreatedV1({ email: user.email, role: user.role }))
         ])
         return user
       })
@@ -70,11 +70,7 @@ export class UserService extends Effect.Service<UserService>()("flowboard/UserSe
         })
         yield* keys.insert({ key, secretHash: generated.secretHash })
         yield* outbox.record(actor, [
-          makeEvent("apikey.created.v1", { type: "apikey", id: key.id, version: 1 }, now, {
-            userId: user.id,
-            prefix: key.prefix,
-            scopes: key.scopes
-          })
+          makeEvent({ type: "apikey", id: key.id, version: 1 }, now, new ApiKeyCreatedV1({ userId: user.id, prefix: key.prefix, scopes: key.scopes }))
         ])
         return { key, token: generated.token } satisfies IssuedKey
       })
@@ -131,7 +127,7 @@ export class UserService extends Effect.Service<UserService>()("flowboard/UserSe
             const now = yield* DateTime.now
             const revoked = yield* keys.revoke(keyId, now)
             if (Option.isNone(revoked)) return yield* NotFound.of("key", keyId)
-            yield* outbox.record(actor, [makeEvent("apikey.revoked.v1", { type: "apikey", id: keyId, version: 2 }, now, {})])
+            yield* outbox.record(actor, [makeEvent({ type: "apikey", id: keyId, version: 2 }, now, new ApiKeyRevokedV1())])
             return revoked.value
           })
         )

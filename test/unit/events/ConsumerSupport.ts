@@ -1,5 +1,6 @@
 import { Clock, Deferred, Effect, Ref, Schedule } from "effect"
-import { makeEvent, type OutboxEnvelope } from "../../../src/domain/Events.js"
+import type { DomainEvent, OutboxEnvelope } from "../../../src/domain/Events.js"
+import { EventId, newId } from "../../../src/domain/Ids.js"
 import { type EventHandler, HandlerError } from "../../../src/events/EventHandler.js"
 import { Outbox } from "../../../src/events/Outbox.js"
 
@@ -44,8 +45,17 @@ export const makeProbe = (options: {
     const outbox = yield* Outbox
     const behaviour = yield* Ref.make(options.behaviour ?? succeed)
     const attempts = yield* Ref.make<ReadonlyArray<number>>([])
-    const write = (event: OutboxEnvelope) =>
-      outbox.record(null, [makeEvent("task.updated.v1", { type: "task", id: event.aggregateId, version: event.aggregateVersion + 1 }, event.occurredAt, { handledBy: options.name ?? "probe", source: event.id })])
+    // Built by hand, not by `makeEvent`: the probe's payload is a test marker, not a task change.
+    const effectOf = (event: OutboxEnvelope): DomainEvent => ({
+      id: newId(EventId),
+      type: "task.updated.v1",
+      aggregateType: "task",
+      aggregateId: event.aggregateId,
+      aggregateVersion: event.aggregateVersion + 1,
+      occurredAt: event.occurredAt,
+      payload: { handledBy: options.name ?? "probe", source: event.id }
+    })
+    const write = (event: OutboxEnvelope) => outbox.record(null, [effectOf(event)])
     const handle = (event: OutboxEnvelope) =>
       Effect.gen(function* () {
         const now = yield* Clock.currentTimeMillis
