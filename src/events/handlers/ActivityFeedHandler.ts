@@ -1,8 +1,9 @@
-import { Effect, Option, Schema } from "effect"
+import { Effect, Either, Option, Schema } from "effect"
 import { ActivityEntry, PROJECT_EVENT_TYPES, projectIdOf } from "../../domain/Activity.js"
 import type { RepositoryError } from "../../domain/Errors.js"
+import { decodePayload } from "../../domain/DomainEvents.js"
 import type { OutboxEnvelope } from "../../domain/Events.js"
-import { ColumnId, TaskId, UserId } from "../../domain/Ids.js"
+import { TaskId } from "../../domain/Ids.js"
 import { ActivityRepository } from "../../repositories/ActivityRepository.js"
 import { ColumnRepository } from "../../repositories/ColumnRepository.js"
 import { ProjectRepository } from "../../repositories/ProjectRepository.js"
@@ -14,10 +15,8 @@ import { type Names, summarise } from "./ActivitySummary.js"
 
 export const ACTIVITY_FEED_HANDLER = "activity-feed"
 
-// Ids read from an event, if they are ids: payloads are data from the past, not trusted shapes.
+// Payloads are data from the past, not trusted shapes: ids are read from them only if they decode.
 const taskIdOf = Schema.decodeUnknownOption(TaskId)
-const columnIdOf = Schema.decodeUnknownOption(ColumnId)
-const userIdOf = Schema.decodeUnknownOption(UserId)
 
 /**
  * The activity feed: one entry per project event, keyed by the event id, so a second delivery
@@ -32,21 +31,23 @@ export const ActivityFeedHandler = Effect.gen(function* () {
   const users = yield* UserRepository
 
   // Names the payload does not carry, as they are now; a summary is written once, when handled.
-  const lookUp = (event: OutboxEnvelope): Effect.Effect<Names, RepositoryError> =>
-    Effect.all({
-      task: Option.match(event.aggregateType === "task" && !("title" in event.payload) ? taskIdOf(event.aggregateId) : Option.none(), {
+  const lookUp = (event: OutboxEnvelope): Effect.Effect<Names, RepositoryError> => {
+    const payload = Either.getRight(decodePayload(event.type, event.payload))
+    return Effect.all({
+      task: Option.match(event.aggregateType === "task" && !Option.exists(payload, (p) => "title" in p) ? taskIdOf(event.aggregateId) : Option.none(), {
         onNone: () => Effect.succeedNone,
         onSome: (id) => Effect.map(tasks.findById(id), Option.map((task) => ({ number: task.number, title: task.title })))
       }),
-      column: Option.match(columnIdOf(event.payload["toColumnId"]), {
+      column: Option.match(Option.flatMap(payload, (p) => (p.type === "task.moved.v1" ? Option.some(p.toColumnId) : Option.none())), {
         onNone: () => Effect.succeedNone,
         onSome: (id) => Effect.map(columns.findById(id), Option.map((column) => column.name))
       }),
-      user: Option.match(userIdOf(event.payload["userId"]), {
+      user: Option.match(Option.flatMap(payload, (p) => ("userId" in p ? Option.some(p.userId) : Option.none())), {
         onNone: () => Effect.succeedNone,
         onSome: (id) => Effect.map(users.findById(id), Option.map((user) => user.name))
       })
     })
+  }
 
   const handle = Effect.fn("ActivityFeedHandler.handle")(function* (event: OutboxEnvelope) {
     const projectId = projectIdOf(event)
