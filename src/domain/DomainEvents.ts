@@ -263,7 +263,13 @@ export const PayloadClasses: { readonly [T in EventType]: Schema.Schema<PayloadO
 export const decodePayload = <T extends EventType>(type: T, payload: unknown): Either.Either<PayloadOf<T>, ParseResult.ParseError> =>
   Schema.decodeUnknownEither(PayloadClasses[type])(payload)
 
-const encodePayload = <T extends EventType>(type: T, payload: PayloadOf<T>): PayloadJsonOf<T> => Schema.encodeSync(PayloadClasses[type])(payload)
+/**
+ * A payload as the JSON object its envelope carries. The copy matters only for a class without
+ * fields, whose encoding is the instance itself: the envelope gets a plain object all the same.
+ */
+export const encodePayload = <T extends EventType>(type: T, payload: PayloadOf<T>): PayloadJsonOf<T> => ({
+  ...Schema.encodeSync(PayloadClasses[type])(payload)
+})
 
 /**
  * A domain event of the payload's type, its payload as the JSON object the envelope carries.
