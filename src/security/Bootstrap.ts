@@ -1,5 +1,5 @@
 import { Console, Effect, Layer, Option } from "effect"
-import { BootstrapConfig } from "../config/AppConfig.js"
+import { BootstrapConfig, HttpConfig } from "../config/AppConfig.js"
 import { UserService } from "../services/UserService.js"
 
 /**
@@ -9,6 +9,7 @@ import { UserService } from "../services/UserService.js"
 export const BootstrapLive = Layer.effectDiscard(
   Effect.gen(function* () {
     const { adminEmail } = yield* BootstrapConfig
+    const { port } = yield* HttpConfig
     const users = yield* UserService
     const created = yield* users.bootstrap(adminEmail)
     if (Option.isSome(created)) {
@@ -20,7 +21,7 @@ export const BootstrapLive = Layer.effectDiscard(
           "",
           "    " + created.value.token,
           "",
-          "  Try: curl -H 'Authorization: Bearer <key>' http://localhost:3000/api/v1/me",
+          `  Try: curl -H 'Authorization: Bearer <key>' http://localhost:${port}/api/v1/me`,
           ""
         ].join("\n")
       )
