@@ -4,10 +4,10 @@
  * the handler wrote (outbox events it recorded, one per source event), never as log lines.
  */
 import { describe, expect, layer } from "@effect/vitest"
-import { Deferred, Duration, Effect, ExecutionStrategy, Exit, Layer, Logger, LogLevel, Metric, Ref, Scope } from "effect"
+import { Deferred, Duration, Effect, ExecutionStrategy, Exit, Layer, Logger, LogLevel, Ref, Scope } from "effect"
 import type { OutboxEnvelope } from "../../../src/domain/Events.js"
 import type { ConsumerOptions } from "../../../src/events/ConsumerConfig.js"
-import { ConsumerProcessor, eventsHandled } from "../../../src/events/ConsumerProcessor.js"
+import { ConsumerProcessor } from "../../../src/events/ConsumerProcessor.js"
 import { makeConsumerRuntime } from "../../../src/events/ConsumerRuntime.js"
 import { EventTransport } from "../../../src/events/EventTransport.js"
 import { HandlerRegistry, makeRegistry } from "../../../src/events/HandlerRegistry.js"
@@ -18,6 +18,7 @@ import { OutboxRepository } from "../../../src/repositories/OutboxRepository.js"
 import { SqlRepositoriesLive } from "../../../src/repositories/sql/index.js"
 import { anEnvelope, unique } from "../../contract/Fixtures.js"
 import { PostgresTest, skipPostgres } from "../../support/Database.js"
+import { handledCount } from "../../support/EventMetrics.js"
 import { type Behaviour, effectsOf, makeProbe, type Probe, succeed } from "../../unit/events/ConsumerSupport.js"
 import { makeRedisTest, skipRedis } from "./RedisSupport.js"
 import { eventually } from "./RelaySupport.js"
@@ -54,8 +55,7 @@ const startWorker = (transport: EventTransport["Type"], probe: Probe, options: C
 const effectCounts = (events: ReadonlyArray<OutboxEnvelope>) =>
   Effect.map(Effect.flatMap(OutboxRepository, (outbox) => outbox.listAll), (all) => events.map((event) => effectsOf(all, event).length))
 
-const duplicates = (handler: string) =>
-  Effect.map(Metric.value(Metric.tagged(Metric.tagged(eventsHandled, "handler", handler), "outcome", "Duplicate")), (state) => state.count)
+const duplicates = (handler: string) => handledCount(handler, "Duplicate")
 
 describe.skipIf(skipPostgres || skipRedis)("Consumers on Postgres and Redis", () => {
   layer(Env, { excludeTestServices: true })((it) => {
