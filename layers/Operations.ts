@@ -1,7 +1,7 @@
 import { Effect, Layer } from "effect"
 import { RuntimeMode } from "../src/config/AppConfig.js"
 import { PipelineStatusLive } from "../src/events/PipelineStatusLive.js"
-import { Redis, RedisLive } from "../src/events/Redis.js"
+import { observeCommand, Redis, RedisLive } from "../src/events/Redis.js"
 import { DependencyProbes, Fallbacks } from "../src/observability/Dependencies.js"
 import { EventTransportLive, TransportChoice } from "./Workers.js"
 
@@ -15,7 +15,7 @@ const RedisProbeLive = Layer.effect(
       check: Effect.tryPromise({
         try: () => redis.commands.ping(),
         catch: (cause) => ({ message: cause instanceof Error ? cause.message : "PING failed" })
-      }).pipe(Effect.asVoid)
+      }).pipe(observeCommand("PING"), Effect.asVoid)
     }
   ])
 ).pipe(Layer.provide(RedisLive))

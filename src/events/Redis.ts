@@ -8,8 +8,34 @@
  * of queueing for ever, so the relay rolls back, backs off and leaves events in the outbox.
  * ioredis keeps reconnecting in the background; the first command after Redis returns works.
  */
-import { Config, type ConfigError, Context, Effect, Layer, Redacted, Runtime, type Scope } from "effect"
+import { Clock, Config, type ConfigError, Context, Effect, Exit, Layer, Metric, MetricBoundaries, Redacted, Runtime, type Scope } from "effect"
 import { Redis as IORedis } from "ioredis"
+
+/** Label `command`: the command as the transport names it (`XADD`, `XREAD BLOCK`, …), a fixed set. */
+export const redisCommandDuration = Metric.histogram(
+  "redis_client_command_duration_seconds",
+  MetricBoundaries.fromIterable([0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5]),
+  "Time from sending a Redis command to its reply; blocking reads include their wait"
+)
+
+/** Label `command`. */
+export const redisCommandErrors = Metric.counter("redis_client_command_errors_total", {
+  description: "Redis commands that failed: connection lost, timeout or error reply",
+  incremental: true
+})
+
+/** A client span, the duration histogram and the error counter around one Redis command. */
+export const observeCommand = (command: string) => <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
+  Effect.gen(function* () {
+    const start = yield* Clock.currentTimeNanos
+    const exit = yield* Effect.exit(effect)
+    const seconds = Number((yield* Clock.currentTimeNanos) - start) / 1e9
+    yield* Metric.update(Metric.tagged(redisCommandDuration, "command", command), seconds)
+    if (Exit.isFailure(exit)) yield* Metric.increment(Metric.tagged(redisCommandErrors, "command", command))
+    return yield* exit
+  }).pipe(
+    Effect.withSpan(`redis ${command}`, { kind: "client", attributes: { "db.system.name": "redis", "db.operation.name": command } })
+  )
 
 export interface RedisOptions {
   readonly url: Redacted.Redacted

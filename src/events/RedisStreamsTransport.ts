@@ -14,7 +14,7 @@ import type { Redis as IORedis } from "ioredis"
 import { decodeEnvelope, encodeEnvelope } from "./EnvelopeCodec.js"
 import { type Delivery, EventTransport, type Priority, TransportError } from "./EventTransport.js"
 import { priorities, readOrder } from "./Priority.js"
-import { Redis } from "./Redis.js"
+import { observeCommand, Redis } from "./Redis.js"
 import { claimScript, ClaimReply, field, GroupsReply, readNewScript, ReadNewReply, trimScript } from "./RedisStreamScripts.js"
 
 export interface RedisStreamsTransportOptions {
@@ -25,9 +25,11 @@ export interface RedisStreamsTransportOptions {
 const reason = (cause: unknown) => (cause instanceof Error ? cause.message : String(cause))
 const isNoGroup = (error: TransportError) => error.message.includes("NOGROUP")
 
-/** Every ioredis failure (connection, timeout, reply error) becomes a TransportError. */
+/** Every ioredis failure (connection, timeout, reply error) becomes a TransportError; each call is timed, counted and traced. */
 const call = <A>(what: string, run: () => Promise<A>) =>
-  Effect.tryPromise({ try: run, catch: (cause) => new TransportError({ message: `Redis ${what}: ${reason(cause)}`, cause }) })
+  Effect.tryPromise({ try: run, catch: (cause) => new TransportError({ message: `Redis ${what}: ${reason(cause)}`, cause }) }).pipe(
+    observeCommand(what)
+  )
 
 const decodeReply = <A, I>(schema: Schema.Schema<A, I>, what: string) => (reply: unknown) =>
   Schema.decodeUnknown(schema)(reply).pipe(

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "@effect/vitest"
-import { Effect } from "effect"
+import { Effect, Metric } from "effect"
 import * as InProcessTransport from "../../../src/events/InProcessTransport.js"
-import { Redis } from "../../../src/events/Redis.js"
+import { Redis, redisCommandDuration, redisCommandErrors } from "../../../src/events/Redis.js"
 import * as RedisStreamsTransport from "../../../src/events/RedisStreamsTransport.js"
 import { anEnvelope } from "../../contract/Fixtures.js"
 import { deleteKeys, makeRedisTest, skipRedis } from "./RedisSupport.js"
@@ -36,5 +36,29 @@ describe.skipIf(skipRedis)("RedisStreamsTransport, Redis specifics", () => {
       expect(yield* t.lag("g")).toEqual({ pending: 1, backlog: 0 })
       const aside = yield* Effect.promise(() => redis.commands.xrange(`${redis.prefix}events:undecodable`, "-", "+"))
       expect(aside.map(([, fields]) => fields.slice(4, 6))).toEqual([["group", "g"]])
+    }))
+
+  it.scopedLive("every command is timed by name, and failed commands are counted by name", () =>
+    Effect.gen(function* () {
+      const timed = (command: string) => Effect.map(Metric.value(Metric.tagged(redisCommandDuration, "command", command)), (h) => h.count)
+      const failed = (command: string) => Effect.map(Metric.value(Metric.tagged(redisCommandErrors, "command", command)), (c) => c.count)
+      const before = { xadd: yield* timed("XADD"), info: yield* timed("XINFO GROUPS"), errors: yield* failed("XINFO GROUPS") }
+
+      const redis = yield* makeRedisTest("metered")
+      const t = yield* RedisStreamsTransport.make().pipe(Effect.provideService(Redis, redis))
+      yield* t.ensureGroup("g")
+      yield* t.publish([{ envelope: anEnvelope(), priority: "default" }])
+      expect(yield* t.lag("g")).toEqual({ pending: 0, backlog: 1 })
+      // Nothing listens on port 1: the command fails once the first connection attempt is refused.
+      const away = yield* makeRedisTest("metered-away", { url: "redis://127.0.0.1:1", commandTimeoutMs: 1_000 })
+      const unreachable = yield* RedisStreamsTransport.make().pipe(Effect.provideService(Redis, away))
+      yield* Effect.flip(unreachable.lag("g"))
+
+      const after = { xadd: yield* timed("XADD"), info: yield* timed("XINFO GROUPS"), errors: yield* failed("XINFO GROUPS") }
+      expect(after.xadd).toBe(before.xadd + 1)
+      // Three priority streams for the reachable transport; the unreachable one fails on the
+      // first refused stream (the other two may be cut short before they answer).
+      expect(after.info - before.info).toBeGreaterThanOrEqual(4)
+      expect(after.errors - before.errors).toBe(after.info - before.info - 3)
     }))
 })
