@@ -1,9 +1,10 @@
 import { HttpServer } from "@effect/platform"
 import { NodeHttpServer } from "@effect/platform-node"
-import { Effect, Layer } from "effect"
+import { Config, Effect, Layer, Option } from "effect"
 import { createServer } from "node:http"
 import { HttpConfig, RuntimeMode } from "../src/config/AppConfig.js"
 import { HttpAppLive } from "../src/http/Server.js"
+import { WorkerHttpLive } from "../src/http/WorkerHttp.js"
 import { LoggingLive } from "../src/observability/Logging.js"
 import { RuntimeMetricsLive } from "../src/observability/RuntimeMetrics.js"
 import { SqlObservabilityLive } from "../src/observability/SqlObservability.js"
@@ -53,6 +54,22 @@ export const WorkerLive = Layer.mergeAll(WorkersLive, JobWorkersLive).pipe(
   Layer.provide(AppLive),
   Layer.provide(ObservabilityLive)
 )
+
+/**
+ * `WORKER_PORT` set: the worker also serves its own `/metrics` and `/health/live|ready` there,
+ * for Prometheus and the orchestrator. Unset (the default), no port is opened: several workers
+ * on one host would otherwise collide.
+ */
+const WorkerHttpServerLive = Layer.unwrapEffect(
+  Effect.map(Config.option(Config.port("WORKER_PORT")), (port) =>
+    Option.match(port, {
+      onNone: () => Layer.empty,
+      onSome: (port) => WorkerHttpLive.pipe(HttpServer.withLogAddress, Layer.provide(NodeHttpServer.layer(createServer, { port })))
+    }))
+).pipe(Layer.provide(AppLive), Layer.provide(ObservabilityLive))
+
+/** `flowboard worker` as a process: the workers, and their metrics and probes when `WORKER_PORT` is set. */
+export const WorkerProcessLive = Layer.merge(WorkerLive, WorkerHttpServerLive)
 
 /** `flowboard start`: the API, the relay and the consumers in one process, on one database and transport. */
 export const StartLive = Layer.merge(ServerLive, WorkerLive)

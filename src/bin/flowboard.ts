@@ -3,7 +3,7 @@ import { NodeContext, NodeRuntime } from "@effect/platform-node"
 import { Console, Effect, Layer, Schema } from "effect"
 import { CreateKey, CreateUser } from "../domain/Requests.js"
 import { UserService } from "../services/UserService.js"
-import { AppLive, ServerLive, StartLive, WorkerLive } from "../../layers/Main.js"
+import { AppLive, ServerLive, StartLive, WorkerProcessLive } from "../../layers/Main.js"
 import { PgliteClientLive, PostgresClientLive, runMigrations } from "../repositories/sql/Database.js"
 import { RuntimeMode } from "../config/AppConfig.js"
 import { LoggingLive } from "../observability/Logging.js"
@@ -11,7 +11,7 @@ import { LoggingLive } from "../observability/Logging.js"
 const start = Command.make("start", {}, () => Layer.launch(StartLive)).pipe(
   Command.withDescription("Run the API, the outbox relay and the event workers in one process")
 )
-const worker = Command.make("worker", {}, () => Layer.launch(WorkerLive)).pipe(
+const worker = Command.make("worker", {}, () => Layer.launch(WorkerProcessLive)).pipe(
   Command.withDescription("Run the outbox relay and the event workers, without HTTP")
 )
 const serve = Command.make("serve", {}, () => Layer.launch(ServerLive)).pipe(Command.withDescription("Run the HTTP API"))

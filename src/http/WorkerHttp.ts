@@ -1,0 +1,37 @@
+import { HttpRouter, HttpServer, HttpServerRequest, HttpServerResponse } from "@effect/platform"
+import { Effect, Layer } from "effect"
+import { PROMETHEUS_CONTENT_TYPE, prometheusText } from "../observability/Metrics.js"
+import { Readiness } from "../observability/Readiness.js"
+import { authorised, MetricsConfig } from "./MetricsHttp.js"
+
+/**
+ * A worker process (`flowboard worker`) has no API, but its own counters and histograms —
+ * handled, failures, retries, handler duration, latency, Redis commands, jobs — live in its
+ * memory. This small server gives them to Prometheus, and gives the orchestrator probes:
+ * `/metrics` (same token rule as the API's), `/health/live`, `/health/ready` (the database).
+ */
+export const WorkerHttpApp = Effect.gen(function* () {
+  const config = yield* MetricsConfig
+  const readiness = yield* Readiness
+  return HttpRouter.empty.pipe(
+    HttpRouter.get(
+      "/metrics",
+      Effect.gen(function* () {
+        const request = yield* HttpServerRequest.HttpServerRequest
+        if (!authorised(config.token, request.headers["authorization"])) return HttpServerResponse.empty({ status: 401 })
+        return HttpServerResponse.text(yield* prometheusText, { contentType: PROMETHEUS_CONTENT_TYPE })
+      })
+    ),
+    HttpRouter.get("/health/live", HttpServerResponse.unsafeJson({ status: "ok" })),
+    HttpRouter.get(
+      "/health/ready",
+      readiness.check.pipe(
+        Effect.as(HttpServerResponse.unsafeJson({ status: "ok", mode: readiness.mode })),
+        Effect.catchAll((error) => Effect.succeed(HttpServerResponse.unsafeJson({ status: "unavailable", reason: error.message }, { status: 503 })))
+      )
+    )
+  )
+})
+
+/** Serves `WorkerHttpApp` on the `HttpServer` provided below. */
+export const WorkerHttpLive = Layer.unwrapEffect(Effect.map(WorkerHttpApp, (app) => HttpServer.serve(app)))
