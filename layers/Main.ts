@@ -3,6 +3,7 @@ import { NodeHttpServer } from "@effect/platform-node"
 import { Config, Effect, Layer, Option } from "effect"
 import { createServer } from "node:http"
 import { HttpConfig, RuntimeMode } from "../src/config/AppConfig.js"
+import { PipelineStatusLive } from "../src/events/PipelineStatusLive.js"
 import { HttpAppLive } from "../src/http/Server.js"
 import { WorkerHttpLive } from "../src/http/WorkerHttp.js"
 import { LoggingLive } from "../src/observability/Logging.js"
@@ -64,7 +65,12 @@ const WorkerHttpServerLive = Layer.unwrapEffect(
   Effect.map(Config.option(Config.port("WORKER_PORT")), (port) =>
     Option.match(port, {
       onNone: () => Layer.empty,
-      onSome: (port) => WorkerHttpLive.pipe(HttpServer.withLogAddress, Layer.provide(NodeHttpServer.layer(createServer, { port })))
+      onSome: (port) =>
+        WorkerHttpLive.pipe(
+          HttpServer.withLogAddress,
+          Layer.provide(NodeHttpServer.layer(createServer, { port })),
+          Layer.provide(PipelineStatusLive.pipe(Layer.provide(EventTransportLive)))
+        )
     }))
 ).pipe(Layer.provide(AppLive), Layer.provide(ObservabilityLive))
 

@@ -3,7 +3,10 @@ import { PipelineStatus, PipelineStatusUnavailable, snapshotFromMetrics } from "
 import { MaintenanceRepository } from "../repositories/MaintenanceRepository.js"
 import { EventTransport } from "./EventTransport.js"
 import { HandlerRegistry } from "./HandlerRegistry.js"
-import { outboxBacklog } from "./Relay.js"
+
+export const outboxBacklog = Metric.gauge("flowboard_outbox_backlog", {
+  description: "Outbox events not yet published to the transport"
+})
 
 /** Label `handler` (one consumer group per handler). */
 export const consumerBacklog = Metric.gauge("flowboard_consumer_lag", {

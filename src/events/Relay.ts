@@ -19,9 +19,6 @@ import { replayRecent } from "./RelayReplay.js"
 
 export { eventsPublished } from "./RelayBatch.js"
 
-export const outboxBacklog = Metric.gauge("flowboard_outbox_backlog", {
-  description: "Outbox events not yet published (sampled every backlogInterval)"
-})
 export const relayFailures = Metric.counter("flowboard_relay_failures_total", {
   description: "Relay batches that failed and were rolled back (retried later)",
   incremental: true
@@ -38,8 +35,6 @@ export interface RelayOptions {
   readonly retry?: Schedule.Schedule<unknown>
   /** How long to wait before retrying rows held back behind another relay's; default 20 ms. */
   readonly deferredRetry?: Duration.DurationInput
-  /** How often `flowboard_outbox_backlog` is sampled; default 5 s. */
-  readonly backlogInterval?: Duration.DurationInput
   /**
    * With a transport that does not outlive the process (in-process), events published within
    * this of the newest publication are published again at start (RelayReplay.ts); default
@@ -51,7 +46,6 @@ export interface RelayOptions {
 /** Forks the relay into the current scope; it stops when the scope closes. */
 export const make = (options: RelayOptions = {}) =>
   Effect.gen(function* () {
-    const sql = yield* SqlClient.SqlClient
     const pg = yield* Effect.serviceOption(PgClient.PgClient)
     const batchSize = options.batchSize ?? 100
     const pollInterval = Duration.decode(options.pollInterval ?? (Option.isSome(pg) ? "2 seconds" : "250 millis"))
@@ -104,11 +98,6 @@ export const make = (options: RelayOptions = {}) =>
     // replayed events still precede anything newer of their aggregates.
     yield* Effect.forkScoped(Effect.zipRight(replay, Effect.forever(iteration)))
 
-    const backlog = sql<{ readonly count: number }>`SELECT count(*)::int AS count FROM outbox WHERE published_at IS NULL`.pipe(
-      Effect.flatMap(([row]) => Metric.set(outboxBacklog, row?.count ?? 0)),
-      Effect.catchAll((error) => Effect.logDebug("Relay: backlog sample failed", error))
-    )
-    yield* Effect.forkScoped(Effect.schedule(backlog, Schedule.spaced(options.backlogInterval ?? "5 seconds")))
     yield* Effect.logInfo("Outbox relay started").pipe(
       Effect.annotateLogs({ wakeUp: Option.isSome(pg) ? "listen/notify" : "polling", pollInterval: Duration.format(pollInterval) })
     )

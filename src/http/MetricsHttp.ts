@@ -23,21 +23,20 @@ export const authorised = (expected: Option.Option<Redacted.Redacted>, authoriza
   return presented !== undefined && timingSafeEqual(digest(presented), digest(Redacted.value(expected.value)))
 }
 
-export const MetricsHttp = HttpApiBuilder.Router.use((router) =>
-  Effect.gen(function* () {
-    const config = yield* MetricsConfig
-    const pipeline = yield* PipelineStatus
-    yield* router.get(
-      "/metrics",
-      Effect.gen(function* () {
-        const request = yield* HttpServerRequest.HttpServerRequest
-        if (!authorised(config.token, request.headers["authorization"])) return HttpServerResponse.empty({ status: 401 })
-        // The pipeline's gauges (lag, dead letters, backlog, overdue tasks) are read at scrape
-        // time; if that fails the scrape still answers, with the last values.
-        yield* pipeline.snapshot.pipe(Effect.catchAll((error) => Effect.logWarning("metrics: pipeline sample failed", error.message)))
-        const body = yield* prometheusText
-        return HttpServerResponse.text(body, { contentType: PROMETHEUS_CONTENT_TYPE })
-      })
-    )
+/**
+ * The `/metrics` handler, for the API's router and a worker's own port alike: the token check,
+ * the pipeline's gauges (lag, dead letters, backlog, overdue tasks) read at scrape time — if that
+ * fails the scrape still answers, with the last values — then every metric.
+ */
+export const metricsHandler = Effect.gen(function* () {
+  const config = yield* MetricsConfig
+  const pipeline = yield* PipelineStatus
+  return Effect.gen(function* () {
+    const request = yield* HttpServerRequest.HttpServerRequest
+    if (!authorised(config.token, request.headers["authorization"])) return HttpServerResponse.empty({ status: 401 })
+    yield* pipeline.snapshot.pipe(Effect.catchAll((error) => Effect.logWarning("metrics: pipeline sample failed", error.message)))
+    return HttpServerResponse.text(yield* prometheusText, { contentType: PROMETHEUS_CONTENT_TYPE })
   })
-)
+})
+
+export const MetricsHttp = HttpApiBuilder.Router.use((router) => Effect.flatMap(metricsHandler, (handler) => router.get("/metrics", handler)))

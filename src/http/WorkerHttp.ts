@@ -1,27 +1,19 @@
-import { HttpRouter, HttpServer, HttpServerRequest, HttpServerResponse } from "@effect/platform"
+import { HttpRouter, HttpServer, HttpServerResponse } from "@effect/platform"
 import { Effect, Layer } from "effect"
-import { PROMETHEUS_CONTENT_TYPE, prometheusText } from "../observability/Metrics.js"
 import { Readiness } from "../observability/Readiness.js"
-import { authorised, MetricsConfig } from "./MetricsHttp.js"
+import { metricsHandler } from "./MetricsHttp.js"
 
 /**
  * A worker process (`flowboard worker`) has no API, but its own counters and histograms —
  * handled, failures, retries, handler duration, latency, Redis commands, jobs — live in its
  * memory. This small server gives them to Prometheus, and gives the orchestrator probes:
- * `/metrics` (same token rule as the API's), `/health/live`, `/health/ready` (the database).
+ * `/metrics` (the API's handler: same token rule, same pipeline gauges read at scrape time),
+ * `/health/live`, `/health/ready` (the database).
  */
 export const WorkerHttpApp = Effect.gen(function* () {
-  const config = yield* MetricsConfig
   const readiness = yield* Readiness
   return HttpRouter.empty.pipe(
-    HttpRouter.get(
-      "/metrics",
-      Effect.gen(function* () {
-        const request = yield* HttpServerRequest.HttpServerRequest
-        if (!authorised(config.token, request.headers["authorization"])) return HttpServerResponse.empty({ status: 401 })
-        return HttpServerResponse.text(yield* prometheusText, { contentType: PROMETHEUS_CONTENT_TYPE })
-      })
-    ),
+    HttpRouter.get("/metrics", yield* metricsHandler),
     HttpRouter.get("/health/live", HttpServerResponse.unsafeJson({ status: "ok" })),
     HttpRouter.get(
       "/health/ready",

@@ -39,9 +39,9 @@ export const idleSnapshot: PipelineSnapshot = {
 }
 
 /**
- * What this process's metric registry knows of the pipeline: the relay's published counter and
- * backlog gauge, the consumers' handled counter (outcome `Handled`). Lag and dead letters are
- * not metrics, so they read 0 here.
+ * What this process's metric registry knows of the pipeline: the relay's published counter, the
+ * consumers' handled counter (outcome `Handled`), and the backlog gauge as last read. Lag and
+ * dead letters are not counted here, so they read 0.
  */
 export const snapshotFromMetrics: Effect.Effect<PipelineSnapshot> = Effect.map(Metric.snapshot, (pairs) => {
   let eventsPublished = 0
