@@ -1,8 +1,9 @@
-import { Cause, Clock, DateTime, Effect, Metric, MetricBoundaries, Option, Ref, type Schedule } from "effect"
+import { Cause, DateTime, Effect, Metric, MetricBoundaries, Option, Ref, type Schedule } from "effect"
 import { type DeadLetter, DeadLetterId } from "../domain/DeadLetter.js"
 import type { RepositoryError } from "../domain/Errors.js"
 import type { OutboxEnvelope } from "../domain/Events.js"
 import { newId } from "../domain/Ids.js"
+import { timedSeconds } from "../observability/Metrics.js"
 import { withRequest } from "../observability/RequestContext.js"
 import { withParentFromTraceparent } from "../observability/Tracing.js"
 import { DeadLetterRepository } from "../repositories/DeadLetterRepository.js"
@@ -34,7 +35,7 @@ export const eventsRetried = Metric.counter("flowboard_events_retried_total", {
 
 const secondsBuckets = MetricBoundaries.fromIterable([0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60])
 
-/** By `handler`: one attempt, the unit of work with its inbox row included. */
+/** By `handler`: one completed attempt, the unit of work with its inbox row included. */
 export const handlerDuration = Metric.histogram(
   "flowboard_handler_duration_seconds",
   secondsBuckets,
@@ -52,15 +53,6 @@ export const eventLatency = Metric.histogram(
 const labelled = (metric: Metric.Metric.Counter<number>, handler: EventHandler, envelope: OutboxEnvelope) =>
   Metric.tagged(Metric.tagged(metric, "handler", handler.name), "type", envelope.type)
 
-/** Records how long `effect` ran, in seconds, whether it succeeded or not. */
-const timed = (histogram: Metric.Metric.Histogram<number>) => <A, E, R>(effect: Effect.Effect<A, E, R>) =>
-  Effect.gen(function* () {
-    const start = yield* Clock.currentTimeNanos
-    return yield* Effect.ensuring(
-      effect,
-      Effect.flatMap(Clock.currentTimeNanos, (end) => Metric.update(histogram, Number(end - start) / 1e9))
-    )
-  })
 
 /**
  * How one envelope is handled, shared by the workers and by dead-letter replay so both take the
@@ -83,7 +75,7 @@ export class ConsumerProcessor extends Effect.Service<ConsumerProcessor>()("flow
           yield* handler.handle(envelope)
           return "Handled" as const
         })
-      ).pipe(timed(Metric.tagged(handlerDuration, "handler", handler.name)))
+      ).pipe(timedSeconds(Metric.tagged(handlerDuration, "handler", handler.name)))
 
     // Events the handler records are caused by this one and belong to the same conversation.
     const inContext = (handler: EventHandler, envelope: OutboxEnvelope) => <A, E, R>(effect: Effect.Effect<A, E, R>) =>

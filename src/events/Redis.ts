@@ -8,8 +8,9 @@
  * of queueing for ever, so the relay rolls back, backs off and leaves events in the outbox.
  * ioredis keeps reconnecting in the background; the first command after Redis returns works.
  */
-import { Clock, Config, type ConfigError, Context, Effect, Exit, Layer, Metric, MetricBoundaries, Redacted, Runtime, type Scope } from "effect"
+import { Config, type ConfigError, Context, Effect, Layer, Metric, MetricBoundaries, Redacted, Runtime, type Scope } from "effect"
 import { Redis as IORedis } from "ioredis"
+import { timedSeconds } from "../observability/Metrics.js"
 
 /** Label `command`: the command as the transport names it (`XADD`, `XREAD BLOCK`, …), a fixed set. */
 export const redisCommandDuration = Metric.histogram(
@@ -26,14 +27,9 @@ export const redisCommandErrors = Metric.counter("redis_client_command_errors_to
 
 /** A client span, the duration histogram and the error counter around one Redis command. */
 export const observeCommand = (command: string) => <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
-  Effect.gen(function* () {
-    const start = yield* Clock.currentTimeNanos
-    const exit = yield* Effect.exit(effect)
-    const seconds = Number((yield* Clock.currentTimeNanos) - start) / 1e9
-    yield* Metric.update(Metric.tagged(redisCommandDuration, "command", command), seconds)
-    if (Exit.isFailure(exit)) yield* Metric.increment(Metric.tagged(redisCommandErrors, "command", command))
-    return yield* exit
-  }).pipe(
+  effect.pipe(
+    Effect.tapError(() => Metric.increment(Metric.tagged(redisCommandErrors, "command", command))),
+    timedSeconds(Metric.tagged(redisCommandDuration, "command", command)),
     Effect.withSpan(`redis ${command}`, { kind: "client", attributes: { "db.system.name": "redis", "db.operation.name": command } })
   )
 

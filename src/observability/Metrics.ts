@@ -8,8 +8,19 @@
  * values are bounded — route templates (`/api/v1/projects/:projectId`), status classes (`2xx`),
  * statement names (the span around the statement) — never raw paths, ids or SQL.
  */
-import { Effect, Metric, MetricBoundaries } from "effect"
+import { Clock, Effect, Exit, Metric, MetricBoundaries } from "effect"
 import { render } from "./PrometheusText.js"
+
+/**
+ * Records how long `effect` took, in seconds, into `histogram` when it completes — succeeded or
+ * failed. An interrupted run (shutdown, a lost race) is not a duration of the work: not recorded.
+ */
+export const timedSeconds = (histogram: Metric.Metric.Histogram<number>) => <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
+  Effect.flatMap(Clock.currentTimeNanos, (start) =>
+    Effect.onExit(effect, (exit) =>
+      Exit.isInterrupted(exit)
+        ? Effect.void
+        : Effect.flatMap(Clock.currentTimeNanos, (end) => Metric.update(histogram, Number(end - start) / 1e9))))
 
 // ---- HTTP -----------------------------------------------------------------------------------
 
