@@ -57,10 +57,16 @@ export const matchTemplate = (method: string, pathname: string): Option.Option<s
   return Option.map(Option.fromNullable(found), (t) => t.path)
 }
 
+/**
+ * The path the client asked for, before any rewriting. A Node server gives it as it was sent
+ * (`/api/v1/me?x`); a server fed web `Request`s gives the absolute URL (`http://host/api/v1/me?x`).
+ */
 export const pathnameOf = (request: HttpServerRequest.HttpServerRequest): string => {
-  const url = request.originalUrl
+  const original = request.originalUrl
+  const url = original.startsWith("/") ? original : original.replace(/^[a-z][a-z0-9+.-]*:\/\/[^/?#]*/i, "")
   const end = url.search(/[?#]/)
-  return end === -1 ? url : url.slice(0, end)
+  const pathname = end === -1 ? url : url.slice(0, end)
+  return pathname === "" ? "/" : pathname
 }
 
 /** The route template of a request, from its server span when there is one, else by matching. */

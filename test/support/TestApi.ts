@@ -7,17 +7,21 @@ import { Api } from "../../src/api/Api.js"
 import type { HandlerRegistry } from "../../src/events/HandlerRegistry.js"
 import { HttpAppLive } from "../../src/http/Server.js"
 import { UserService } from "../../src/services/UserService.js"
+import { InMemoryHttpServer } from "./InMemoryHttp.js"
 
 /**
  * A real HTTP server on a free port with a client aimed at it: `NodeHttpServer.layerTest`, but
  * with keep-alive connections. Its client opens a connection per request, which was a quarter
- * of the time of the e2e suites.
+ * of the time of the e2e suites. For what only the wire has (`test/e2e/Wire.test.ts`).
  */
-export const HttpTestServer = HttpServer.layerTestClient.pipe(
+export const SocketTestServer = HttpServer.layerTestClient.pipe(
   Layer.provide(NodeHttpClient.layerWithoutAgent),
   Layer.provide(NodeHttpClient.makeAgentLayer({ keepAlive: true })),
   Layer.provideMerge(NodeHttpServer.layer(createServer, { port: 0 }))
 )
+
+/** What the e2e suites talk to: the app in memory, at about half the CPU per request of a socket. */
+export const HttpTestServer = InMemoryHttpServer
 
 /**
  * The whole HTTP application on a test server, over the in-memory repositories.

@@ -1,8 +1,9 @@
 import { describe, expect, it } from "@effect/vitest"
+import { HttpServerRequest } from "@effect/platform"
 import { Option, Redacted } from "effect"
 import { isQuietPath } from "../../../src/http/AccessLog.js"
 import { authorised } from "../../../src/http/MetricsHttp.js"
-import { matchTemplate } from "../../../src/http/RouteTemplate.js"
+import { matchTemplate, pathnameOf } from "../../../src/http/RouteTemplate.js"
 
 describe("HTTP observability", () => {
   it("matches paths to the contract's route templates, preferring static segments, else nothing", () => {
@@ -14,6 +15,15 @@ describe("HTTP observability", () => {
     expect(matchTemplate("GET", "/metrics")).toEqual(Option.some("/metrics"))
     expect(matchTemplate("DELETE", "/api/v1/me")).toEqual(Option.none())
     expect(matchTemplate("GET", `/api/v1/nothing/${id}`)).toEqual(Option.none())
+  })
+
+  it("takes the path from what the client sent, whether a path (Node) or an absolute URL (web Request)", () => {
+    const web = (url: string) => HttpServerRequest.fromWeb(new Request(url))
+    expect(pathnameOf(web("http://127.0.0.1:3000/api/v1/me?limit=1#x"))).toBe("/api/v1/me")
+    expect(pathnameOf(web("https://flowboard.example/health/live"))).toBe("/health/live")
+    expect(pathnameOf(web("http://flowboard.example"))).toBe("/")
+    // A rewrite changes `url`, not what the client asked for.
+    expect(pathnameOf(web("http://h/metrics?x=1").modify({ url: "/elsewhere" }))).toBe("/metrics")
   })
 
   it("keeps probes and scrapes out of the access log, and nothing else", () => {

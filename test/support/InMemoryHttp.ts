@@ -1,0 +1,69 @@
+import {
+  FetchHttpClient,
+  type HttpClient,
+  HttpApp,
+  type HttpMiddleware,
+  HttpServer,
+  HttpServerError,
+  HttpServerRequest,
+  HttpServerResponse
+} from "@effect/platform"
+import { NodeHttpServer } from "@effect/platform-node"
+import { Context, Effect, Layer, Runtime } from "effect"
+
+/** Where the served app sends the response of the request it is handling. */
+class Respond extends Context.Tag("test/InMemoryHttp/Respond")<Respond, (response: Response) => void>() {}
+
+type Handler = (request: Request) => Promise<Response>
+
+/**
+ * An `HttpServer` without a socket, and an `HttpClient` wired straight to it. A request goes
+ * from the client as a web `Request` through the served app (its middleware, router, error
+ * handling and response encoding) and comes back as a web `Response`: everything an HTTP caller
+ * sees but the bytes on the wire, at about half the CPU of a loopback socket per request.
+ *
+ * As on a Node server the app sees the path and query as `request.url`, not the absolute URL.
+ * There is no peer, so `remoteAddress` is none. Node's 10 MB body limit is not applied here;
+ * the suites that need the wire itself (`test/e2e/Wire.test.ts`) use `SocketTestServer`.
+ */
+export const InMemoryHttpServer: Layer.Layer<
+  HttpServer.HttpServer | HttpClient.HttpClient | Layer.Layer.Success<typeof NodeHttpServer.layerContext>
+> = Layer.unwrapEffect(
+  Effect.sync(() => {
+    let handler: Handler | undefined
+    const serve = (app: HttpApp.Default<unknown>, middleware?: HttpMiddleware.HttpMiddleware) =>
+      Effect.gen(function* () {
+        const runtime = yield* Effect.runtime<never>()
+        const run = Runtime.runFork(runtime)
+        const handled = HttpApp.toHandled(
+          app,
+          (request, response) =>
+            Effect.flatMap(Respond, (respond) =>
+              Effect.sync(() =>
+                // A streamed body (server-sent events) outlives this fiber; its scope closes with the stream.
+                respond(HttpServerResponse.toWeb(HttpApp.unsafeEjectStreamScope(response), { withoutBody: request.method === "HEAD", runtime }))
+              )
+            ),
+          middleware
+        )
+        handler = (web) =>
+          new Promise((resolve) => {
+            const url = new URL(web.url)
+            const request = HttpServerRequest.fromWeb(web).modify({ url: `${url.pathname}${url.search}` })
+            const fiber = run(handled.pipe(Effect.provideService(HttpServerRequest.HttpServerRequest, request), Effect.provideService(Respond, resolve)))
+            web.signal.addEventListener("abort", () => fiber.unsafeInterruptAsFork(HttpServerError.clientAbortFiberId), { once: true })
+          })
+        yield* Effect.addFinalizer(() => Effect.sync(() => (handler = undefined)))
+      })
+    const server = HttpServer.make({ address: { _tag: "TcpAddress", hostname: "127.0.0.1", port: 80 }, serve })
+    const fetch: typeof globalThis.fetch = (input, init) =>
+      handler === undefined ? Promise.reject(new Error("the in-memory server is not serving")) : handler(new Request(input, init))
+    return HttpServer.layerTestClient.pipe(
+      Layer.provide(FetchHttpClient.layer),
+      Layer.provide(Layer.succeed(FetchHttpClient.Fetch, fetch)),
+      Layer.provideMerge(Layer.succeed(HttpServer.HttpServer, server)),
+      // What Node's server layer also provides: the file system, paths and ETags that responses use.
+      Layer.provideMerge(NodeHttpServer.layerContext)
+    )
+  })
+)
