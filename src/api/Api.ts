@@ -1,5 +1,5 @@
 import { HttpApi, OpenApi } from "@effect/platform"
-import { InternalError, ServiceUnavailable, ValidationError } from "../domain/Errors.js"
+import { InternalError, LengthRequired, PayloadTooLarge, ServiceUnavailable, ValidationError } from "../domain/Errors.js"
 import { ActivityApi } from "./ActivityApi.js"
 import { BoardApi } from "./BoardApi.js"
 import { DatabaseInsightApi } from "./DatabaseInsightApi.js"
@@ -24,6 +24,8 @@ export class Api extends HttpApi.make("flowboard")
   .add(DatabaseInsightApi.middleware(Authentication).prefix("/api/v1"))
   .add(HealthApi)
   .addError(ValidationError)
+  .addError(LengthRequired)
+  .addError(PayloadTooLarge)
   .addError(InternalError)
   .addError(ServiceUnavailable)
   .annotate(OpenApi.Title, "Flowboard API")

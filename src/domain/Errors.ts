@@ -73,6 +73,18 @@ export class InternalError extends Schema.TaggedError<InternalError>()(
   HttpApiSchema.annotations({ status: 500, description: "An unexpected fault; quote the correlation id" })
 ) {}
 
+export class LengthRequired extends Schema.TaggedError<LengthRequired>()(
+  "LengthRequired",
+  { ...context, message: Schema.String },
+  HttpApiSchema.annotations({ status: 411, description: "A request body was sent without `Content-Length` (chunked)" })
+) {}
+
+export class PayloadTooLarge extends Schema.TaggedError<PayloadTooLarge>()(
+  "PayloadTooLarge",
+  { ...context, message: Schema.String },
+  HttpApiSchema.annotations({ status: 413, description: "The request body is larger than `MAX_BODY_BYTES` (8 MiB by default)" })
+) {}
+
 export class ServiceUnavailable extends Schema.TaggedError<ServiceUnavailable>()(
   "ServiceUnavailable",
   { ...context, message: Schema.String },

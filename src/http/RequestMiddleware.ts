@@ -1,5 +1,6 @@
-import { HttpApp, HttpBody, HttpServerRequest, HttpServerResponse } from "@effect/platform"
-import { Effect } from "effect"
+import { HttpApp, HttpBody, HttpIncomingMessage, HttpServerRequest, HttpServerResponse } from "@effect/platform"
+import { Effect, Option } from "effect"
+import { LengthRequired, PayloadTooLarge } from "../domain/Errors.js"
 import { uuidv7 } from "../domain/Ids.js"
 import { withRequest } from "../observability/RequestContext.js"
 import { observeRequest } from "./AccessLog.js"
@@ -12,6 +13,7 @@ const reasons: Record<number, readonly [tag: string, message: string]> = {
   401: ["Unauthorized", "authentication required"],
   404: ["NotFound", "no such route"],
   405: ["MethodNotAllowed", "method not allowed"],
+  411: ["LengthRequired", "length required"],
   413: ["PayloadTooLarge", "request body too large"],
   500: ["InternalError", "internal error"],
   503: ["ServiceUnavailable", "service unavailable"]
@@ -64,6 +66,28 @@ const shapeError = (response: HttpServerResponse.HttpServerResponse, correlation
   const shaped = { _tag: tag, message, ...body, status: response.status, correlationId }
   return HttpServerResponse.setBody(response, HttpBody.unsafeJson(shaped))
 }
+
+/**
+ * Refuses a body over `maxBytes` with 413, from its `Content-Length` and before reading it. A
+ * body without a length (`Transfer-Encoding: chunked`) is refused with 411: Node would have to
+ * read it to find its size, and a read cut off at the limit resets the connection instead of
+ * answering. The read limit stays in place below, in case a length is ever not what Node frames.
+ */
+export const limitBody =
+  (maxBytes: number) =>
+  <E, R>(app: HttpApp.Default<E, R>): HttpApp.Default<E, R> =>
+    Effect.gen(function* () {
+      const request = yield* HttpServerRequest.HttpServerRequest
+      const length = request.headers["content-length"]
+      if (length === undefined && request.headers["transfer-encoding"] !== undefined) {
+        return refuse(411, new LengthRequired({ message: "a request body needs a Content-Length header" }))
+      }
+      if (Number(length ?? "0") > maxBytes) return refuse(413, new PayloadTooLarge({ message: `request body larger than ${maxBytes} bytes` }))
+      return yield* HttpIncomingMessage.withMaxBodySize(app, Option.some(maxBytes))
+    })
+
+const refuse = (status: number, error: LengthRequired | PayloadTooLarge) =>
+  HttpServerResponse.unsafeJson({ _tag: error._tag, message: error.message }, { status })
 
 /**
  * Outermost middleware: the correlation id (a well-formed incoming `X-Request-Id` is kept,

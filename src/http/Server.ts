@@ -1,6 +1,7 @@
 import { HttpApiBuilder, HttpApiScalar, HttpMiddleware } from "@effect/platform"
-import { Layer } from "effect"
+import { Effect, Layer } from "effect"
 import { Api } from "../api/Api.js"
+import { MaxBodyBytes } from "../config/AppConfig.js"
 import { isLiveEventsPath } from "../api/LiveEventsApi.js"
 import { Draining, DrainOnShutdown } from "../observability/Draining.js"
 import { Health } from "../observability/Health.js"
@@ -18,7 +19,7 @@ import { JobsHttp } from "./JobsHttp.js"
 import { LiveAuthenticationLive, LiveEventsHttp, LiveEventsLive } from "./LiveEventsHttp.js"
 import { MetricsHttp } from "./MetricsHttp.js"
 import { ProjectsHttp } from "./ProjectsHttp.js"
-import { requestMiddleware } from "./RequestMiddleware.js"
+import { limitBody, requestMiddleware } from "./RequestMiddleware.js"
 import { TasksHttp } from "./TasksHttp.js"
 import { UsersHttp } from "./UsersHttp.js"
 
@@ -35,12 +36,16 @@ const ObservabilityLive = Health.Default.pipe(Layer.provideMerge(Layer.mergeAll(
  * Every request gets a server span (continuing an incoming `traceparent`) except probes,
  * scrapes and the dashboard.
  */
+/** Inside the router, so that a refused body still gets the error shape and an access line. */
+const BodyLimitLive = HttpApiBuilder.middleware(Effect.map(MaxBodyBytes, limitBody))
+
 const ServeLive = HttpApiBuilder.serve((app) => requestMiddleware(observeRequests(app))).pipe(
   // The live stream's URL may carry a key (`?access_token=`), which a server span would record.
   HttpMiddleware.withTracerDisabledWhen((request) => isUntraced(request) || isLiveEventsPath(request.url)),
   Layer.provide(MetricsHttp),
   Layer.provide(HttpApiScalar.layer({ path: "/docs" })),
   Layer.provide(HttpApiBuilder.middlewareOpenApi({ path: "/api/openapi.json" })),
+  Layer.provide(BodyLimitLive),
   Layer.provide(ApiLive),
   Layer.provideMerge(LiveEventsLive),
   Layer.provide(DashboardHttp.pipe(Layer.provide(DashboardSessions.Default)))

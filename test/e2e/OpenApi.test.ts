@@ -82,6 +82,18 @@ layer(TestApiLive)("the OpenAPI document", (it) => {
     })
   )
 
+  it.effect("every operation that takes a body documents the body limit (413) and the length rule (411)", () =>
+    Effect.gen(function* () {
+      const spec = yield* fetchSpec
+      const withBody = operations(spec).filter(({ method }) => method === "post" || method === "put" || method === "patch")
+      expect(withBody.length).toBeGreaterThan(10)
+      const missing = withBody.flatMap(({ method, operation, path }) =>
+        ["411", "413"].filter((status) => !(status in operation.responses)).map((status) => `${method} ${path}: no ${status}`)
+      )
+      expect(missing).toEqual([])
+    })
+  )
+
   it.effect("every operation documents at least one 4xx and a 500", () =>
     Effect.gen(function* () {
       const spec = yield* fetchSpec
