@@ -1,11 +1,8 @@
-import { NodeSdk } from "@effect/opentelemetry"
 import { Headers, HttpTraceContext, type HttpServerRequest } from "@effect/platform"
-import { BatchSpanProcessor, type SpanProcessor } from "@opentelemetry/sdk-trace-base"
-import { OTLPTraceExporter } from "@opentelemetry/exporter-trace-otlp-http"
 import { Config, Effect, FiberRef, Layer, Option, type Tracer } from "effect"
 import { isOperationalPath } from "./OperationalRoutes.js"
 import { CurrentRequest, traceparentOf } from "./RequestContext.js"
-import { SERVICE_NAME, SERVICE_VERSION } from "./ServiceInfo.js"
+import { SERVICE_NAME } from "./ServiceInfo.js"
 
 /**
  * Where spans go. The OTLP variables follow the OpenTelemetry specification: the traces
@@ -24,10 +21,6 @@ export const tracesUrl = (config: Config.Config.Success<typeof TracingConfig>): 
     Option.map(nonEmpty(config.endpoint), (base) => `${base.replace(/\/+$/, "")}/v1/traces`)
   )
 
-/** The OpenTelemetry SDK with the given processor(s): the exporter layer and the tests' in-memory one. */
-export const tracingWith = (spanProcessor: SpanProcessor, serviceName: string = SERVICE_NAME) =>
-  NodeSdk.layer(() => ({ resource: { serviceName, serviceVersion: SERVICE_VERSION }, spanProcessor }))
-
 /**
  * OTLP/HTTP export when an endpoint is configured. Without one, Effect's own tracer stays in
  * place: spans are still made (ids, parents, `traceparent` in envelopes and logs) and simply
@@ -39,7 +32,8 @@ export const TracingLive = Layer.unwrapEffect(
     const url = tracesUrl(config)
     if (Option.isNone(url)) return Layer.empty
     yield* Effect.logInfo("exporting traces over OTLP/HTTP").pipe(Effect.annotateLogs("otlp.url", url.value))
-    return tracingWith(new BatchSpanProcessor(new OTLPTraceExporter({ url: url.value })), config.serviceName)
+    const { otlpTracing } = yield* Effect.promise(() => import("./TracingSdk.js"))
+    return otlpTracing(url.value, config.serviceName)
   })
 )
 

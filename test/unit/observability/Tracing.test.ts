@@ -4,7 +4,8 @@ import { InMemorySpanExporter, type ReadableSpan, SimpleSpanProcessor } from "@o
 import { SpanKind } from "@opentelemetry/api"
 import { Context, Effect, Layer } from "effect"
 import { OutboxRepository } from "../../../src/repositories/OutboxRepository.js"
-import { parseTraceparent, tracingWith, withParentFromTraceparent } from "../../../src/observability/Tracing.js"
+import { parseTraceparent, withParentFromTraceparent } from "../../../src/observability/Tracing.js"
+import { tracingWith } from "../../../src/observability/TracingSdk.js"
 import { bootstrapAdmin, TestApiLive } from "../../support/TestApi.js"
 
 const exporter = new InMemorySpanExporter()
