@@ -39,7 +39,19 @@ const identity = (admin: Client, user: User, scopes: ReadonlyArray<"read" | "wri
   Effect.gen(function* () {
     const main = yield* keyFor(admin, user, scopes, "main")
     const read = yield* keyFor(admin, user, ["read"], "read-only")
-    return { user, token: main.token, readToken: read.token, readKey: read.key, client: yield* clientWithKey(main.token) } satisfies Identity
+    const http = yield* HttpClient.HttpClient
+    // Made on first use: building a typed client walks the whole API (about 20 ms), and most
+    // identities of most scenes only ever send raw requests.
+    let client: Client | undefined
+    return {
+      user,
+      token: main.token,
+      readToken: read.token,
+      readKey: read.key,
+      get client() {
+        return (client ??= Effect.runSync(Effect.provideService(clientWithKey(main.token), HttpClient.HttpClient, http)))
+      }
+    } satisfies Identity
   })
 
 const makeCast = Effect.gen(function* () {
