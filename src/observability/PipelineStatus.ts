@@ -64,7 +64,8 @@ export const snapshotFromMetrics: Effect.Effect<PipelineSnapshot> = Effect.map(M
  * The port through which observability reads the event pipeline. The pipeline provides its own
  * (outbox count, transport lag per handler group, dead-letter count); until it does, the
  * default reads what this process's metrics say. Implementations should answer quickly:
- * `/health` and the dashboard (once a second per viewer) call `snapshot`.
+ * `/health`, each scrape and the dashboard (one reading a second, shared by its viewers) call
+ * `snapshot`.
  */
 export class PipelineStatus extends Context.Reference<PipelineStatus>()("flowboard/PipelineStatus", {
   defaultValue: (): {

@@ -27,6 +27,13 @@ const event = (name: string, data: unknown): Uint8Array =>
 
 const emptySecond = (at: number): SecondStats => ({ second: Math.floor(at / 1000) - 1, requests: 0, errors: 0, p50Ms: null, p99Ms: null })
 
+/**
+ * How long one health reading serves every open stream. A reading costs a database round trip,
+ * the pipeline's counts and a lag query per handler; each viewer wants one a second, so viewers
+ * share them instead of multiplying them. Under a second, so that each tick gets a fresh one.
+ */
+export const SHARED_READING = Duration.millis(900)
+
 /** Needs the scope of the server's routes: closing it ends every open stream, so the server can close. */
 export const makeSnapshots = Effect.gen(function* () {
   const closing = yield* Deferred.make<void>()
@@ -34,10 +41,11 @@ export const makeSnapshots = Effect.gen(function* () {
   const health = yield* Health
   const window = yield* RequestWindow
   const draining = yield* Draining
+  const shared = yield* Effect.cachedWithTTL(health.report, SHARED_READING)
 
   const snapshot = (previous: Option.Option<DashboardSnapshot>) =>
     Effect.gen(function* () {
-      const report = yield* health.report
+      const report = yield* shared
       const [second] = yield* window.history(1)
       const at = yield* Clock.currentTimeMillis
       const eventsPerSecond = Option.match(previous, {
@@ -64,6 +72,7 @@ export const makeSnapshots = Effect.gen(function* () {
   }
 
   return {
+    stream,
     response: (lifetime: Duration.Duration) =>
       HttpServerResponse.stream(stream(lifetime), {
         contentType: "text/event-stream",
