@@ -272,13 +272,50 @@ export const encodePayload = <T extends EventType>(type: T, payload: PayloadOf<T
 })
 
 /**
- * A domain event of the payload's type, its payload as the JSON object the envelope carries.
- * `aggregate.version` is the aggregate's version after the change.
+ * The aggregate whose stream each event type belongs to: columns and members are part of their
+ * project, comments of their task. Per-aggregate ordering (the relay's, the consumers') and the
+ * version an event carries are the aggregate's, so an event filed under the wrong one would be
+ * ordered against the wrong history.
  */
-export const makeEvent = (
-  aggregate: { readonly type: AggregateType; readonly id: string; readonly version: number },
+export const aggregateOfEvent = {
+  "project.created.v1": "project",
+  "project.updated.v1": "project",
+  "project.moved.v1": "project",
+  "project.deleted.v1": "project",
+  "member.added.v1": "project",
+  "member.updated.v1": "project",
+  "member.removed.v1": "project",
+  "column.created.v1": "project",
+  "column.updated.v1": "project",
+  "column.deleted.v1": "project",
+  "columns.reordered.v1": "project",
+  "task.created.v1": "task",
+  "task.updated.v1": "task",
+  "task.moved.v1": "task",
+  "task.deleted.v1": "task",
+  "task.overdue.v1": "task",
+  "comment.added.v1": "task",
+  "comment.deleted.v1": "task",
+  "user.created.v1": "user",
+  "apikey.created.v1": "apikey",
+  "apikey.revoked.v1": "apikey"
+} as const satisfies { readonly [T in EventType]: AggregateType }
+
+/** The payloads of the events an aggregate of type `A` records. */
+export type PayloadFor<A extends AggregateType> = {
+  readonly [T in EventType]: (typeof aggregateOfEvent)[T] extends A ? PayloadOf<T> : never
+}[EventType]
+
+/**
+ * A domain event of the payload's type, its payload as the JSON object the envelope carries.
+ * `aggregate.version` is the aggregate's version after the change. The aggregate's type must be
+ * the one the payload's event type belongs to (`aggregateOfEvent`): a task event filed under a
+ * project does not compile.
+ */
+export const makeEvent = <P extends EventPayload>(
+  aggregate: { readonly type: (typeof aggregateOfEvent)[P["type"]]; readonly id: string; readonly version: number },
   occurredAt: DateTime.Utc,
-  payload: EventPayload
+  payload: P
 ): DomainEvent => ({
   id: newId(EventId),
   type: payload.type,

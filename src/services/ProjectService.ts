@@ -6,6 +6,7 @@ import {
   MemberAddedV1,
   MemberRemovedV1,
   MemberUpdatedV1,
+  type PayloadFor,
   ProjectCreatedV1,
   ProjectDeletedV1,
   ProjectMovedV1,
@@ -42,7 +43,7 @@ export interface ProjectListQuery {
   readonly cursor: string | null
 }
 
-const projectEvent = (project: Project, now: DateTime.Utc, payload: Parameters<typeof makeEvent>[2]) =>
+const projectEvent = (project: Project, now: DateTime.Utc, payload: PayloadFor<"project">) =>
   makeEvent({ type: "project", id: project.id, version: project.version }, now, payload)
 
 export class ProjectService extends Effect.Service<ProjectService>()("flowboard/ProjectService", {

@@ -1,7 +1,17 @@
 import { describe, expect, it } from "@effect/vitest"
 import { DateTime, Duration, Effect, Either, Layer, ParseResult, Schema, TestClock } from "effect"
 import { TestLive } from "../../../layers/Test.js"
-import { decodePayload, encodePayload, PayloadClasses, type PayloadJsonOf, TaskMovedV1, TypedPayload } from "../../../src/domain/DomainEvents.js"
+import {
+  aggregateOfEvent,
+  decodePayload,
+  encodePayload,
+  makeEvent,
+  PayloadClasses,
+  type PayloadJsonOf,
+  ProjectDeletedV1,
+  TaskMovedV1,
+  TypedPayload
+} from "../../../src/domain/DomainEvents.js"
 import { EventType } from "../../../src/domain/Events.js"
 import { ColumnId, CommentId, newId, ProjectId, UserId } from "../../../src/domain/Ids.js"
 import {
@@ -108,6 +118,14 @@ describe("DomainEvents", () => {
     expect(Either.isLeft(decodePayload("task.moved.v1", null))).toBe(true)
   })
 
+  it("files an event only under the aggregate its type belongs to (checked by the compiler)", () => {
+    const now = DateTime.unsafeMake(0)
+    const event = makeEvent({ type: "project", id: "p", version: 3 }, now, new ProjectDeletedV1({ key: "FLOW" }))
+    expect({ type: event.type, aggregateType: event.aggregateType }).toStrictEqual({ type: "project.deleted.v1", aggregateType: "project" })
+    // @ts-expect-error a project's event filed under a task
+    makeEvent({ type: "task", id: "t", version: 1 }, now, new ProjectDeletedV1({ key: "FLOW" }))
+  })
+
   it("refuses, at construction, a payload its class does not allow", () => {
     const { toColumnId: _dropped, ...fields } = Either.getOrThrow(decodePayload("task.moved.v1", samples["task.moved.v1"]))
     expect(() => new TaskMovedV1({ ...fields, toColumnId: otherColumnId, rank: "n", completed: true })).not.toThrow()
@@ -179,6 +197,9 @@ describe("DomainEvents", () => {
       )
       expect(undecodable).toStrictEqual([])
       expect([...new Set(events.map((event) => event.type))].sort()).toStrictEqual([...EventType.literals].sort())
+      // And each under the aggregate its type belongs to.
+      const misfiled = events.filter((event) => event.aggregateType !== aggregateOfEvent[event.type])
+      expect(misfiled.map((event) => `${event.type} under ${event.aggregateType}`)).toStrictEqual([])
     }).pipe(Effect.provide(Scheduled))
   )
 })
