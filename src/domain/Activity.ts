@@ -1,4 +1,5 @@
-import { Option, Schema } from "effect"
+import { Either, Option, Schema } from "effect"
+import { aggregateOfEvent, decodePayload, type PayloadFor } from "./DomainEvents.js"
 import { AggregateType, Envelope, EventType, type OutboxEnvelope } from "./Events.js"
 import { EventId, ProjectId } from "./Ids.js"
 import { Timestamp } from "./Model.js"
@@ -21,13 +22,22 @@ export class ActivityEntry extends Schema.Class<ActivityEntry>("ActivityEntry")(
   payload: Schema.Record({ key: Schema.String, value: Schema.Unknown })
 }) {}
 
+type TaskEventType = { readonly [T in EventType]: (typeof aggregateOfEvent)[T] extends "task" ? T : never }[EventType]
+
+const isTaskEvent = (type: EventType): type is TaskEventType => aggregateOfEvent[type] === "task"
+
+/** Every task event's payload names the task's project: a task payload without one does not compile. */
+const projectOfTask = (payload: PayloadFor<"task">): ProjectId => payload.projectId
+
 /**
- * The project an event belongs to: the aggregate itself for project events, `payload.projectId`
- * for task events. Users and API keys belong to no project.
+ * The project an event belongs to: the aggregate itself for project events; for task events
+ * (comments included) the `projectId` of the payload, read through its class. Users and API
+ * keys belong to no project, and neither does an event whose payload does not decode.
  */
-export const projectIdOf = (event: Pick<OutboxEnvelope, "aggregateType" | "aggregateId" | "payload">): Option.Option<ProjectId> => {
-  const raw = event.aggregateType === "project" ? event.aggregateId : event.aggregateType === "task" ? event.payload["projectId"] : undefined
-  return Schema.decodeUnknownOption(ProjectId)(raw)
+export const projectIdOf = (event: Pick<OutboxEnvelope, "type" | "aggregateType" | "aggregateId" | "payload">): Option.Option<ProjectId> => {
+  if (event.aggregateType === "project") return Schema.decodeUnknownOption(ProjectId)(event.aggregateId)
+  if (event.aggregateType !== "task" || !isTaskEvent(event.type)) return Option.none()
+  return Option.map(Either.getRight(decodePayload(event.type, event.payload)), projectOfTask)
 }
 
 /** Every event type that concerns a project: what the activity feed and the live stream carry. */

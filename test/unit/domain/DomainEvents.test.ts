@@ -1,6 +1,7 @@
 import { describe, expect, it } from "@effect/vitest"
-import { DateTime, Duration, Effect, Either, Layer, ParseResult, Schema, TestClock } from "effect"
+import { DateTime, Duration, Effect, Either, Layer, Option, ParseResult, Schema, TestClock } from "effect"
 import { TestLive } from "../../../layers/Test.js"
+import { projectIdOf } from "../../../src/domain/Activity.js"
 import {
   aggregateOfEvent,
   decodePayload,
@@ -124,6 +125,15 @@ describe("DomainEvents", () => {
     expect({ type: event.type, aggregateType: event.aggregateType }).toStrictEqual({ type: "project.deleted.v1", aggregateType: "project" })
     // @ts-expect-error a project's event filed under a task
     makeEvent({ type: "task", id: "t", version: 1 }, now, new ProjectDeletedV1({ key: "FLOW" }))
+  })
+
+  it("names the project of every project and task event, and of no user or key event", () => {
+    const projectOf = (type: EventType, payload: object) =>
+      projectIdOf({ type, aggregateType: aggregateOfEvent[type], aggregateId: aggregateOfEvent[type] === "project" ? projectId : newId(UserId), payload: { ...payload } })
+    const found = EventType.literals.map((type) => [type, Option.getOrNull(projectOf(type, samples[type]))] as const)
+    expect(found).toStrictEqual(EventType.literals.map((type) => [type, type.startsWith("user.") || type.startsWith("apikey.") ? null : projectId] as const))
+    // Read through the payload's class: a task event whose payload does not decode belongs nowhere.
+    expect(projectOf("task.moved.v1", { ...samples["task.moved.v1"], projectId: "not-an-id" })).toStrictEqual(Option.none())
   })
 
   it("refuses, at construction, a payload its class does not allow", () => {
