@@ -25,11 +25,24 @@ export interface RedisStreamsTransportOptions {
 const reason = (cause: unknown) => (cause instanceof Error ? cause.message : String(cause))
 const isNoGroup = (error: TransportError) => error.message.includes("NOGROUP")
 
+const attempt = <A>(what: string, run: () => Promise<A>) =>
+  Effect.tryPromise({ try: run, catch: (cause) => new TransportError({ message: `Redis ${what}: ${reason(cause)}`, cause }) })
+
 /** Every ioredis failure (connection, timeout, reply error) becomes a TransportError; each call is timed, counted and traced. */
-const call = <A>(what: string, run: () => Promise<A>) =>
-  Effect.tryPromise({ try: run, catch: (cause) => new TransportError({ message: `Redis ${what}: ${reason(cause)}`, cause }) }).pipe(
+const call = <A>(what: string, run: () => Promise<A>) => attempt(what, run).pipe(observeCommand(what))
+
+/**
+ * As `call`, for a command one of whose error replies is an answer: `expected` turns it into
+ * `answer` before it is observed, so it is neither counted as a failed command nor marks the span.
+ */
+const callAnswering = <A, B>(what: string, run: () => Promise<A>, expected: (error: TransportError) => boolean, answer: B) =>
+  attempt(what, run).pipe(
+    Effect.catchIf(expected, () => Effect.succeed(answer)),
     observeCommand(what)
   )
+
+/** `XINFO` on a stream that does not exist (yet, or any more after a flush). */
+const isNoSuchKey = (error: TransportError) => error.message.includes("no such key")
 
 const decodeReply = <A, I>(schema: Schema.Schema<A, I>, what: string) => (reply: unknown) =>
   Schema.decodeUnknown(schema)(reply).pipe(
@@ -174,8 +187,7 @@ export const make = (options: RedisStreamsTransportOptions = {}) =>
       lag: (group) =>
         Effect.forEach(keys, (key) =>
           Effect.gen(function* () {
-            const groups = yield* call("XINFO GROUPS", () => redis.xinfo("GROUPS", key)).pipe(
-              Effect.catchIf((error) => error.message.includes("no such key"), () => Effect.succeed([])),
+            const groups = yield* callAnswering("XINFO GROUPS", () => redis.xinfo("GROUPS", key), isNoSuchKey, []).pipe(
               Effect.flatMap(decodeReply(GroupsReply, "XINFO GROUPS"))
             )
             const info = groups.find((fields) => field(fields, "name") === group)
