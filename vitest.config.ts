@@ -17,7 +17,9 @@ export default defineConfig({
     isolate: false,
     // PGlite is WebAssembly. V8 first compiles it quickly (Liftoff), then again optimised in the
     // background (TurboFan), which costs more CPU than a test run's short life ever gets back.
-    poolOptions: { forks: { execArgv: ["--liftoff-only"] } },
+    // The garbage collector works on the worker's own thread: with two workers and the database
+    // on two cores, its helper threads only competed for them (docs/testing.md).
+    poolOptions: { forks: { execArgv: ["--liftoff-only", "--single-threaded-gc"] } },
     setupFiles: ["test/support/ResetEffectVitest.ts"],
     globalSetup: ["test/support/GlobalSetup.ts"],
     // One worker per core (at least two, at most four: each loads all of src/ and boots its own
