@@ -1,8 +1,8 @@
 import { HttpApiBuilder, HttpApiScalar, HttpMiddleware } from "@effect/platform"
 import { Effect, Layer } from "effect"
 import { Api } from "../api/Api.js"
-import { MaxBodyBytes } from "../config/AppConfig.js"
 import { isLiveEventsPath } from "../api/LiveEventsApi.js"
+import { MaxBodyBytes } from "../config/AppConfig.js"
 import { Draining, DrainOnShutdown } from "../observability/Draining.js"
 import { Health } from "../observability/Health.js"
 import { observeRequests, RequestWindow } from "../observability/RequestWindow.js"
@@ -32,13 +32,13 @@ export const ApiLive = HttpApiBuilder.api(Api).pipe(
 /** What health, the dashboard and the request path share; `Draining` is also an output, for shutdown. */
 const ObservabilityLive = Health.Default.pipe(Layer.provideMerge(Layer.mergeAll(RequestWindow.Default, Draining.Default)))
 
+/** Inside the router, so that a refused body still gets the error shape and an access line. */
+const BodyLimitLive = HttpApiBuilder.middleware(Effect.map(MaxBodyBytes, limitBody))
+
 /**
  * Every request gets a server span (continuing an incoming `traceparent`) except probes,
  * scrapes and the dashboard.
  */
-/** Inside the router, so that a refused body still gets the error shape and an access line. */
-const BodyLimitLive = HttpApiBuilder.middleware(Effect.map(MaxBodyBytes, limitBody))
-
 const ServeLive = HttpApiBuilder.serve((app) => requestMiddleware(observeRequests(app))).pipe(
   // The live stream's URL may carry a key (`?access_token=`), which a server span would record.
   HttpMiddleware.withTracerDisabledWhen((request) => isUntraced(request) || isLiveEventsPath(request.url)),

@@ -23,8 +23,9 @@ type Handler = (request: Request) => Promise<Response>
  * sees but the bytes on the wire, at about half the CPU of a loopback socket per request.
  *
  * As on a Node server the app sees the path and query as `request.url`, not the absolute URL.
- * There is no peer, so `remoteAddress` is none. Node's 10 MB body limit is not applied here;
- * the suites that need the wire itself (`test/e2e/Wire.test.ts`) use `SocketTestServer`.
+ * There is no peer, so `remoteAddress` is none, and a body is read whole (the read limit is
+ * Node's reader's). The suite that needs the wire itself (`test/e2e/Wire.test.ts`) uses
+ * `SocketTestServer`.
  */
 export const InMemoryHttpServer: Layer.Layer<
   HttpServer.HttpServer | HttpClient.HttpClient | Layer.Layer.Success<typeof NodeHttpServer.layerContext>
