@@ -42,7 +42,7 @@ export const projectIdOf = (event: Pick<OutboxEnvelope, "type" | "aggregateType"
 
 /** Every event type that concerns a project: what the activity feed and the live stream carry. */
 export const PROJECT_EVENT_TYPES: ReadonlyArray<EventType> = EventType.literals.filter(
-  (type) => !type.startsWith("user.") && !type.startsWith("apikey.")
+  (type) => aggregateOfEvent[type] === "project" || isTaskEvent(type)
 )
 
 /**

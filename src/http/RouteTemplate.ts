@@ -65,8 +65,7 @@ export const pathnameOf = (request: HttpServerRequest.HttpServerRequest): string
   const original = request.originalUrl
   const url = original.startsWith("/") ? original : original.replace(/^[a-z][a-z0-9+.-]*:\/\/[^/?#]*/i, "")
   const end = url.search(/[?#]/)
-  const pathname = end === -1 ? url : url.slice(0, end)
-  return pathname === "" ? "/" : pathname
+  return end === -1 ? url : url.slice(0, end)
 }
 
 /** The route template of a request, from its server span when there is one, else by matching. */
