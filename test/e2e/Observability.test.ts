@@ -1,25 +1,12 @@
 import { Headers } from "@effect/platform"
 import { expect, layer } from "@effect/vitest"
-import { Context, Effect, Layer, Logger, Option, Schema } from "effect"
+import { Context, Effect, Layer, Option, Schema } from "effect"
 import { DatabaseReport } from "../../src/domain/DatabaseInsight.js"
 import { Column, Project, Task } from "../../src/domain/Model.js"
-import { jsonFormatter } from "../../src/observability/Logging.js"
+import { accessRecords, CaptureLogs, LogLines } from "../support/LogLines.js"
 import { parsePrometheus, valueOf } from "../support/Prometheus.js"
 import { bootstrapAdmin, TestApiLive } from "../support/TestApi.js"
 import { decodeBody, get, send } from "./Harness.js"
-
-/** Every line the application logged, as the production JSON logger writes it. */
-class LogLines extends Context.Tag("e2e/LogLines")<LogLines, Array<string>>() {}
-
-const CaptureLogs = Layer.unwrapEffect(
-  Effect.sync(() => {
-    const lines: Array<string> = []
-    const capture = Logger.make<unknown, void>((options) => {
-      lines.push(jsonFormatter.log(options))
-    })
-    return Layer.merge(Layer.succeed(LogLines, lines), Logger.replace(Logger.defaultLogger, capture))
-  })
-)
 
 class Admin extends Context.Tag("e2e/Admin")<Admin, { readonly token: string; readonly userId: string }>() {}
 
@@ -36,8 +23,6 @@ const scrape = Effect.gen(function* () {
   expect(Option.getOrUndefined(Headers.get(reply.headers, "content-type"))).toMatch(/^text\/plain; version=0\.0\.4/)
   return parsePrometheus(reply.text)
 })
-
-const records = (lines: ReadonlyArray<string>): ReadonlyArray<Record<string, unknown>> => lines.map((line) => JSON.parse(line))
 
 layer(ObservedApiLive)("observability over HTTP", (it) => {
   it.effect("exposes the HTTP histogram by route template, never by raw path, and business counters that move", () =>
@@ -89,7 +74,7 @@ layer(ObservedApiLive)("observability over HTTP", (it) => {
       yield* get("/health/live")
       yield* get("/metrics")
       yield* get("/api/v1/users/00000000-0000-7000-8000-000000000000/keys", token)
-      const access = records(lines).filter((r) => r["kind"] === "access")
+      const access = accessRecords(lines)
       expect(access.map((r) => r["route"])).toEqual(["/api/v1/me", "/api/v1/users/:userId/keys"])
       expect(access[0]).toMatchObject({
         level: "info",

@@ -6,29 +6,21 @@
  */
 import { expect, layer } from "@effect/vitest"
 import { HttpClient, HttpClientRequest } from "@effect/platform"
-import { ConfigProvider, Context, Effect, Layer, Logger, Schema, Stream } from "effect"
+import { ConfigProvider, Context, Effect, Layer, Schema, Stream } from "effect"
 import { TestLive } from "../../layers/Test.js"
 import { HttpAppLive } from "../../src/http/Server.js"
-import { jsonFormatter } from "../../src/observability/Logging.js"
+import { accessRecords, CaptureLogs, LogLines } from "../support/LogLines.js"
 import { bootstrapAdmin, SocketTestServer } from "../support/TestApi.js"
 import { decodeBody, expectError, get, send } from "./Harness.js"
 
-class Wire extends Context.Tag("e2e/Wire")<Wire, { readonly token: string; readonly lines: Array<string> }>() {}
+class Wire extends Context.Tag("e2e/Wire")<Wire, { readonly token: string }>() {}
 
 const MAX_BODY_BYTES = 64 * 1024
 
-const WireLive = Layer.unwrapEffect(
-  Effect.sync(() => {
-    const lines: Array<string> = []
-    const capture = Logger.make<unknown, void>((options) => {
-      lines.push(jsonFormatter.log(options))
-    })
-    return Layer.effect(Wire, Effect.map(Effect.orDie(bootstrapAdmin), ({ token }) => ({ token, lines }))).pipe(
-      Layer.provideMerge(HttpAppLive.pipe(Layer.provideMerge(TestLive), Layer.provideMerge(SocketTestServer))),
-      Layer.provideMerge(Logger.replace(Logger.defaultLogger, capture)),
-      Layer.provide(Layer.setConfigProvider(ConfigProvider.fromMap(new Map([["MAX_BODY_BYTES", String(MAX_BODY_BYTES)]]))))
-    )
-  })
+const WireLive = Layer.effect(Wire, Effect.map(Effect.orDie(bootstrapAdmin), ({ token }) => ({ token }))).pipe(
+  Layer.provideMerge(HttpAppLive.pipe(Layer.provideMerge(TestLive), Layer.provideMerge(SocketTestServer))),
+  Layer.provideMerge(CaptureLogs),
+  Layer.provide(Layer.setConfigProvider(ConfigProvider.fromMap(new Map([["MAX_BODY_BYTES", String(MAX_BODY_BYTES)]]))))
 )
 
 const Created = Schema.Struct({ id: Schema.String })
@@ -59,11 +51,12 @@ layer(WireLive)("the API over a socket", (it) => {
 
   it.effect("answers a body that is not JSON with 400 naming the body, and logs the peer's address", () =>
     Effect.gen(function* () {
-      const { lines, token } = yield* Wire
+      const { token } = yield* Wire
+      const lines = yield* LogLines
       lines.length = 0
       const reply = yield* send("POST", "/api/v1/projects", { token, rawBody: "{\"key\": " })
       expectError(reply, 400, "ValidationError")
-      const access = lines.map((line) => JSON.parse(line) as Record<string, unknown>).filter((r) => r["kind"] === "access")
+      const access = accessRecords(lines)
       expect(access.map((r) => [r["route"], r["status"]])).toEqual([["/api/v1/projects", 400]])
       expect(String(access[0]?.["clientAddress"])).toMatch(/127\.0\.0\.1$/)
     })
