@@ -53,7 +53,6 @@ export const eventLatency = Metric.histogram(
 const labelled = (metric: Metric.Metric.Counter<number>, handler: EventHandler, envelope: OutboxEnvelope) =>
   Metric.tagged(Metric.tagged(metric, "handler", handler.name), "type", envelope.type)
 
-
 /**
  * How one envelope is handled, shared by the workers and by dead-letter replay so both take the
  * same path: the handler's effect and its inbox row in one unit of work, retries on a

@@ -22,6 +22,11 @@ type Handler = (request: Request) => Promise<Response>
  * handling and response encoding) and comes back as a web `Response`: everything an HTTP caller
  * sees but the bytes on the wire, at about half the CPU of a loopback socket per request.
  *
+ * Why not `HttpApp.toWebHandlerRuntime`: it hands the app the absolute URL as `request.url`,
+ * which the app's path checks (untraced routes, the live stream) do not expect of a server, and
+ * it finds the request to answer by a mark on the request object, so a rewritten request could
+ * not be answered. Here the answer goes through a per-request service (`Respond`) instead.
+ *
  * As on a Node server the app sees the path and query as `request.url`, not the absolute URL.
  * There is no peer, so `remoteAddress` is none, and a body is read whole (the read limit is
  * Node's reader's). The suite that needs the wire itself (`test/e2e/Wire.test.ts`) uses
