@@ -6,6 +6,9 @@ import { withRequest } from "../observability/RequestContext.js"
 import { observeRequest } from "./AccessLog.js"
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{8,128}$/
+
+/** Seconds a client should wait before retrying a `503`: a dependency's hiccup, not an outage plan. */
+export const RETRY_AFTER_SECONDS = 2
 const TRACEPARENT = /^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$/
 
 const reasons: Record<number, readonly [tag: string, message: string]> = {
@@ -110,7 +113,12 @@ export const requestMiddleware = <E, R>(app: HttpApp.Default<E, R>): HttpApp.Def
         }
         const shaped = HttpServerResponse.setHeader(shapeError(response, correlationId), "x-request-id", correlationId)
         // RFC 7235: a 401 names the scheme that would be accepted.
-        return response.status === 401 ? HttpServerResponse.setHeader(shaped, "www-authenticate", 'Bearer realm="flowboard"') : shaped
+        if (response.status === 401) return HttpServerResponse.setHeader(shaped, "www-authenticate", 'Bearer realm="flowboard"')
+        // RFC 9110 §10.2.3: a 503 says when to come back, unless its maker already did.
+        if (response.status === 503 && response.headers["retry-after"] === undefined) {
+          return HttpServerResponse.setHeader(shaped, "retry-after", String(RETRY_AFTER_SECONDS))
+        }
+        return shaped
       })
     )
     return yield* app.pipe(
