@@ -2,6 +2,7 @@ import { HttpApiSchema } from "@effect/platform"
 import { Schema } from "effect"
 import { ColumnId, CommentId, ProjectId, TaskId, UserId, ApiKeyId } from "../domain/Ids.js"
 import { strict } from "../domain/Model.js"
+import { Text } from "../domain/Text.js"
 import { Limit } from "../domain/Page.js"
 
 export const projectId = HttpApiSchema.param("projectId", ProjectId)
@@ -13,7 +14,11 @@ export const keyId = HttpApiSchema.param("keyId", ApiKeyId)
 
 export const PageParams = {
   limit: Schema.optional(Limit),
-  cursor: Schema.optional(Schema.String.pipe(Schema.maxLength(200)))
+  cursor: Schema.optional(
+    Text(200).pipe(Schema.pattern(/^[A-Za-z0-9_-]*$/, { message: () => "is not a valid cursor" })).annotations({
+      description: "`nextCursor` of the previous page, as it came"
+    })
+  )
 }
 
 /** Query parameters: an unknown one is a 400 naming it, as for body fields. */

@@ -4,10 +4,11 @@ import { DeadLetter, DeadLetterId, DeadLetterStatus } from "../domain/DeadLetter
 import { Conflict, Forbidden, NotFound, ValidationError } from "../domain/Errors.js"
 import { strict } from "../domain/Model.js"
 import { Page } from "../domain/Page.js"
+import { Text } from "../domain/Text.js"
 import { PageParams, strictParams } from "./Common.js"
 
 const deadLetterId = HttpApiSchema.param("deadLetterId", DeadLetterId)
-const HandlerName = Schema.String.pipe(Schema.minLength(1), Schema.maxLength(63))
+const HandlerName = Text(63, 1)
 
 export class ReplayResult extends Schema.Class<ReplayResult>("ReplayResult")({
   id: DeadLetterId,

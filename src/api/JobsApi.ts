@@ -3,6 +3,7 @@ import { Schema } from "effect"
 import { Conflict, Forbidden, NotFound, ValidationError } from "../domain/Errors.js"
 import { JobAccepted, JobId, JobView } from "../domain/Job.js"
 import { BulkTasks, ImportTasks } from "../domain/JobRequests.js"
+import { Text } from "../domain/Text.js"
 import { projectId } from "./Common.js"
 
 export const jobId = HttpApiSchema.param("jobId", JobId)
@@ -10,7 +11,7 @@ export const jobId = HttpApiSchema.param("jobId", JobId)
 /** A client's retry of the same request finds the job the first one started, instead of a second job. */
 export const IdempotencyHeaders = Schema.Struct({
   "idempotency-key": Schema.optional(
-    Schema.String.pipe(Schema.minLength(1), Schema.maxLength(200)).annotations({
+    Text(200, 1).annotations({
       description: "Repeat a request with the same key (per user) to get the job it started rather than a new one"
     })
   )

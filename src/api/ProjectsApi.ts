@@ -3,6 +3,7 @@ import { Schema } from "effect"
 import { Conflict, Forbidden, NotFound, ValidationError, VersionConflict } from "../domain/Errors.js"
 import { Member, Project, ProjectStatus } from "../domain/Model.js"
 import { Page } from "../domain/Page.js"
+import { Text } from "../domain/Text.js"
 import { ProjectDetails } from "../domain/Progress.js"
 import { AddMember, CreateProject, MoveProject, UpdateMember, UpdateProject } from "../domain/Requests.js"
 import { PageParams, projectId, strictParams, userId } from "./Common.js"
@@ -10,7 +11,7 @@ import { PageParams, projectId, strictParams, userId } from "./Common.js"
 export class ProjectsApi extends HttpApiGroup.make("projects")
   .add(
     HttpApiEndpoint.get("listProjects", "/projects")
-      .setUrlParams(strictParams({ ...PageParams, status: Schema.optional(ProjectStatus), q: Schema.optional(Schema.String.pipe(Schema.maxLength(200))) }))
+      .setUrlParams(strictParams({ ...PageParams, status: Schema.optional(ProjectStatus), q: Schema.optional(Text(200)) }))
       .addSuccess(Page(Project))
       .addError(ValidationError)
   )

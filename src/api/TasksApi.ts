@@ -4,6 +4,7 @@ import { Forbidden, NotFound, ValidationError, VersionConflict, WipLimitExceeded
 import { ColumnId, UserId } from "../domain/Ids.js"
 import { Comment, Priority, Task } from "../domain/Model.js"
 import { Page } from "../domain/Page.js"
+import { Instant, Text } from "../domain/Text.js"
 import { CreateComment, CreateTask, MoveTask, UpdateTask } from "../domain/Requests.js"
 import { commentId, PageParams, projectId, strictParams, taskId } from "./Common.js"
 
@@ -11,11 +12,11 @@ export const TaskListParams = strictParams({
   ...PageParams,
   columnId: Schema.optional(ColumnId),
   assigneeId: Schema.optional(UserId),
-  label: Schema.optional(Schema.String.pipe(Schema.maxLength(50))),
+  label: Schema.optional(Text(50)),
   priority: Schema.optional(Priority),
-  dueBefore: Schema.optional(Schema.DateTimeUtc),
-  dueAfter: Schema.optional(Schema.DateTimeUtc),
-  q: Schema.optional(Schema.String.pipe(Schema.maxLength(200)))
+  dueBefore: Schema.optional(Instant),
+  dueAfter: Schema.optional(Instant),
+  q: Schema.optional(Text(200))
 })
 
 export class TasksApi extends HttpApiGroup.make("tasks")

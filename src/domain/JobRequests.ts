@@ -2,6 +2,7 @@ import { Schema } from "effect"
 import { ProjectId, TaskId } from "./Ids.js"
 import { strict } from "./Model.js"
 import { CreateTask, MoveTask, UpdateTask } from "./Requests.js"
+import { Text } from "./Text.js"
 
 /**
  * Requests that start background jobs, and the results those jobs record. Every operation of a
@@ -49,7 +50,7 @@ export const MAX_IMPORT_BYTES = 5 * 1024 * 1024
 export class ImportTasks extends Schema.Class<ImportTasks>("ImportTasks")(
   Schema.Struct({
     format: Schema.Literal("json", "csv"),
-    data: Schema.String.pipe(Schema.maxLength(MAX_IMPORT_BYTES)).annotations({
+    data: Text(MAX_IMPORT_BYTES).annotations({
       description:
         "The file's text. CSV: a header row naming some of title, description, column, priority, labels (;-separated), dueAt, estimate (title required). JSON: an array of objects with those fields."
     })

@@ -5,16 +5,10 @@ import { ApiKeyId, ColumnId, CommentId, ProjectId, TaskId, UserId } from "./Ids.
 export const strict = { parseOptions: { onExcessProperty: "error" as const } }
 
 export const Timestamp = Schema.DateTimeUtc
-export const NonBlank = (max: number) =>
-  Schema.Trim.pipe(Schema.minLength(1, { message: () => "must not be blank" }), Schema.maxLength(max))
 
 // ---- users and keys ----------------------------------------------------------------------
 export const UserRole = Schema.Literal("admin", "member")
 export type UserRole = typeof UserRole.Type
-export const Email = Schema.compose(Schema.Trim, Schema.Lowercase).pipe(
-  Schema.maxLength(254),
-  Schema.pattern(/^[^\s@]+@[^\s@]+\.[^\s@]+$/, { message: () => "must be an email address" })
-)
 
 export class User extends Schema.Class<User>("User")({
   id: UserId,
@@ -88,7 +82,6 @@ export class Column extends Schema.Class<Column>("Column")({
 
 export const Priority = Schema.Literal("low", "medium", "high", "urgent")
 export type Priority = typeof Priority.Type
-export const Label = Schema.Trim.pipe(Schema.minLength(1), Schema.maxLength(50))
 
 export class Task extends Schema.Class<Task>("Task")({
   id: TaskId,

@@ -1,7 +1,13 @@
 import { Schema } from "effect"
 
 /** Keyset pagination: the cursor is opaque to clients (base64url of the last id seen). */
-export const Limit = Schema.NumberFromString.pipe(Schema.int(), Schema.between(1, 200))
+/** A decimal integer from 1 to 200, written plainly (no sign, exponent or leading zero). */
+export const Limit = Schema.compose(
+  Schema.String.pipe(Schema.pattern(/^(?:[1-9][0-9]?|1[0-9]{2}|200)$/, { message: () => "must be a whole number from 1 to 200" })).annotations({
+    description: "Items per page, 1 to 200 (default 50)"
+  }),
+  Schema.NumberFromString
+).pipe(Schema.between(1, 200, { message: () => "must be a whole number from 1 to 200" }))
 export const DEFAULT_LIMIT = 50
 
 export interface PageRequest {

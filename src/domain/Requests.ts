@@ -1,6 +1,7 @@
 import { Schema } from "effect"
 import { ColumnId, ProjectId, TaskId, UserId } from "./Ids.js"
-import { Email, KeyScope, Label, NonBlank, Priority, ProjectKey, ProjectRole, ProjectStatus, strict } from "./Model.js"
+import { KeyScope, Priority, ProjectKey, ProjectRole, ProjectStatus, strict } from "./Model.js"
+import { Email, Instant, NonBlank, Text } from "./Text.js"
 
 /**
  * Request payloads. Every struct rejects unknown fields; optional fields that may be cleared
@@ -8,11 +9,12 @@ import { Email, KeyScope, Label, NonBlank, Priority, ProjectKey, ProjectRole, Pr
  */
 /** Unknown fields are an error. The struct carries the annotation so it guards the encoded side. */
 const Strict = <F extends Schema.Struct.Fields>(fields: F) => Schema.Struct(fields).annotations(strict)
-const Text = (max: number) => Schema.String.pipe(Schema.maxLength(max))
 const WipLimit = Schema.NullOr(Schema.Int.pipe(Schema.between(1, 1000)))
 const Estimate = Schema.NullOr(Schema.Number.pipe(Schema.finite(), Schema.between(0, 10_000)))
+const Label = NonBlank(50)
 const Labels = Schema.Array(Label).pipe(Schema.maxItems(20))
-const Version = Schema.Int.pipe(Schema.positive())
+/** Versions are `integer` columns: a larger number could only ever be stale. */
+const Version = Schema.Int.pipe(Schema.between(1, 2_147_483_647))
 export const Position = Schema.Literal("top", "bottom")
 
 export class CreateUser extends Schema.Class<CreateUser>("CreateUser")(Strict({ email: Email, name: NonBlank(100), role: Schema.optionalWith(Schema.Literal("admin", "member"), { default: () => "member" }) })) {}
@@ -21,7 +23,9 @@ export class CreateKey extends Schema.Class<CreateKey>("CreateKey")(
   Strict({
     name: NonBlank(100),
     scopes: Schema.Array(KeyScope).pipe(Schema.minItems(1), Schema.maxItems(3)),
-    expiresAt: Schema.optionalWith(Schema.NullOr(Schema.DateTimeUtc), { default: () => null })
+    expiresAt: Schema.optionalWith(Schema.NullOr(Instant.annotations({ description: "When the key stops working: an RFC 3339 date-time in the future" })), {
+      default: () => null
+    })
   })
 ) {}
 
@@ -83,7 +87,7 @@ export class CreateTask extends Schema.Class<CreateTask>("CreateTask")(
     priority: Schema.optionalWith(Priority, { default: () => "medium" }),
     assigneeId: Schema.optionalWith(Schema.NullOr(UserId), { default: () => null }),
     labels: Schema.optionalWith(Labels, { default: () => [] }),
-    dueAt: Schema.optionalWith(Schema.NullOr(Schema.DateTimeUtc), { default: () => null }),
+    dueAt: Schema.optionalWith(Schema.NullOr(Instant), { default: () => null }),
     estimate: Schema.optionalWith(Estimate, { default: () => null })
   })
 ) {}
@@ -96,7 +100,7 @@ export class UpdateTask extends Schema.Class<UpdateTask>("UpdateTask")(
     priority: Schema.optional(Priority),
     assigneeId: Schema.optional(Schema.NullOr(UserId)),
     labels: Schema.optional(Labels),
-    dueAt: Schema.optional(Schema.NullOr(Schema.DateTimeUtc)),
+    dueAt: Schema.optional(Schema.NullOr(Instant)),
     estimate: Schema.optional(Estimate)
   })
 ) {}

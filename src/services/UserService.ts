@@ -21,7 +21,7 @@ export interface IssuedKey {
 const requireAdmin = (actor: Actor) =>
   isAdmin(actor) ? Effect.void : Effect.fail(new Forbidden({ message: "this needs an admin user and a key with the admin scope" }))
 
-/** What the `Email` schema does on decode, for the entry points that take a raw string (CLI, config). */
+/** For the entry points that take a raw string (bootstrap config, CLI look-ups): as the `Email` schema stores it, and forgiving of stray spaces. */
 const normaliseEmail = (email: string): string => email.trim().toLowerCase()
 
 /** Users may manage their own keys; admins anyone's. */
