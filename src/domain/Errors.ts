@@ -12,10 +12,13 @@ const context = {
   correlationId: Schema.optional(Schema.String)
 }
 
-export class Issue extends Schema.Class<Issue>("Issue")({
-  path: Schema.Array(Schema.Union(Schema.String, Schema.Number)),
-  message: Schema.String
-}) {}
+export class Issue extends Schema.Class<Issue>("FieldIssue")(
+  {
+    path: Schema.Array(Schema.Union(Schema.String, Schema.Number)),
+    message: Schema.String
+  },
+  { description: "One wrong field: where it is (`[\"labels\", 2]`) and what is wrong with it." }
+) {}
 
 export class ValidationError extends Schema.TaggedError<ValidationError>()(
   "ValidationError",
@@ -83,6 +86,24 @@ export class PayloadTooLarge extends Schema.TaggedError<PayloadTooLarge>()(
   "PayloadTooLarge",
   { ...context, message: Schema.String },
   HttpApiSchema.annotations({ status: 413, description: "The request body is larger than `MAX_BODY_BYTES` (8 MiB by default)" })
+) {}
+
+export class MethodNotAllowed extends Schema.TaggedError<MethodNotAllowed>()(
+  "MethodNotAllowed",
+  { ...context, message: Schema.String },
+  HttpApiSchema.annotations({ status: 405, description: "The path exists, but not with this method: `Allow` lists those it takes" })
+) {}
+
+export class UnsupportedMediaType extends Schema.TaggedError<UnsupportedMediaType>()(
+  "UnsupportedMediaType",
+  { ...context, message: Schema.String },
+  HttpApiSchema.annotations({ status: 415, description: "A request body must be JSON, labelled `Content-Type: application/json`" })
+) {}
+
+export class RequestHeaderFieldsTooLarge extends Schema.TaggedError<RequestHeaderFieldsTooLarge>()(
+  "RequestHeaderFieldsTooLarge",
+  { ...context, message: Schema.String },
+  HttpApiSchema.annotations({ status: 431, description: "The URL or the headers are longer than the server reads (16 KiB together)" })
 ) {}
 
 export class ServiceUnavailable extends Schema.TaggedError<ServiceUnavailable>()(

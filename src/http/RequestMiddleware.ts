@@ -1,6 +1,5 @@
-import { HttpApp, HttpBody, HttpIncomingMessage, HttpServerRequest, HttpServerResponse } from "@effect/platform"
-import { Effect, Option } from "effect"
-import { LengthRequired, PayloadTooLarge } from "../domain/Errors.js"
+import { HttpApp, HttpBody, HttpServerRequest, HttpServerResponse } from "@effect/platform"
+import { Effect } from "effect"
 import { uuidv7 } from "../domain/Ids.js"
 import { withRequest } from "../observability/RequestContext.js"
 import { observeRequest } from "./AccessLog.js"
@@ -18,6 +17,7 @@ const reasons: Record<number, readonly [tag: string, message: string]> = {
   405: ["MethodNotAllowed", "method not allowed"],
   411: ["LengthRequired", "length required"],
   413: ["PayloadTooLarge", "request body too large"],
+  415: ["UnsupportedMediaType", "unsupported media type"],
   500: ["InternalError", "internal error"],
   503: ["ServiceUnavailable", "service unavailable"]
 }
@@ -52,12 +52,15 @@ const shapeError = (response: HttpServerResponse.HttpServerResponse, correlation
     }
   }
   if (body._tag === "HttpApiDecodeError") {
-    const issues: ReadonlyArray<DecodeIssue> = Array.isArray(body.issues)
-      ? body.issues.filter(isRecord).slice(0, MAX_ISSUES).map((i) => ({
+    const all: ReadonlyArray<DecodeIssue> = Array.isArray(body.issues)
+      ? body.issues.filter(isRecord).map((i) => ({
           path: Array.isArray(i.path) ? i.path.filter((p): p is string | number => typeof p === "string" || typeof p === "number") : [],
           message: typeof i.message === "string" ? clip(i.message) : "is invalid"
         }))
       : []
+    // A field that may be absent or null fails as a union: its real complaint comes first, then
+    // "Expected undefined" and "Expected null" for the other members. One issue per field.
+    const issues = all.filter((issue, i) => all.findIndex((other) => JSON.stringify(other.path) === JSON.stringify(issue.path)) === i).slice(0, MAX_ISSUES)
     const first = issues[0]
     body = {
       _tag: "ValidationError",
@@ -69,28 +72,6 @@ const shapeError = (response: HttpServerResponse.HttpServerResponse, correlation
   const shaped = { _tag: tag, message, ...body, status: response.status, correlationId }
   return HttpServerResponse.setBody(response, HttpBody.unsafeJson(shaped))
 }
-
-/**
- * Refuses a body over `maxBytes` with 413, from its `Content-Length` and before reading it. A
- * body without a length (`Transfer-Encoding: chunked`) is refused with 411: Node would have to
- * read it to find its size, and a read cut off at the limit resets the connection instead of
- * answering. The read limit stays in place below, in case a length is ever not what Node frames.
- */
-export const limitBody =
-  (maxBytes: number) =>
-  <E, R>(app: HttpApp.Default<E, R>): HttpApp.Default<E, R> =>
-    Effect.gen(function* () {
-      const request = yield* HttpServerRequest.HttpServerRequest
-      const length = request.headers["content-length"]
-      if (length === undefined && request.headers["transfer-encoding"] !== undefined) {
-        return refuse(411, new LengthRequired({ message: "a request body needs a Content-Length header" }))
-      }
-      if (Number(length ?? "0") > maxBytes) return refuse(413, new PayloadTooLarge({ message: `request body larger than ${maxBytes} bytes` }))
-      return yield* HttpIncomingMessage.withMaxBodySize(app, Option.some(maxBytes))
-    })
-
-const refuse = (status: number, error: LengthRequired | PayloadTooLarge) =>
-  HttpServerResponse.unsafeJson({ _tag: error._tag, message: error.message }, { status })
 
 /**
  * Outermost middleware: the correlation id (a well-formed incoming `X-Request-Id` is kept,

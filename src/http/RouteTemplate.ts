@@ -21,11 +21,13 @@ interface Template {
   readonly path: string
   readonly segments: ReadonlyArray<string>
   readonly params: number
+  /** The operation takes a JSON body. */
+  readonly payload: boolean
 }
 
-const compile = (method: string, path: string): Template => {
+const compile = (method: string, path: string, payload = false): Template => {
   const segments = path.split("/").filter((s) => s !== "")
-  return { method, path, segments, params: segments.filter((s) => s.startsWith(":")).length }
+  return { method, path, segments, params: segments.filter((s) => s.startsWith(":")).length, payload }
 }
 
 let templates: ReadonlyArray<Template> | undefined
@@ -37,7 +39,8 @@ const allTemplates = (): ReadonlyArray<Template> => {
     HttpApi.reflect(Api, {
       onGroup: () => {},
       onEndpoint: ({ endpoint }) => {
-        found.push(compile(endpoint.method, endpoint.path))
+        // A GET's "payload" is its query string; only a body-carrying method takes a JSON body.
+        found.push(compile(endpoint.method, endpoint.path, Option.isSome(endpoint.payloadSchema) && endpoint.method !== "GET"))
       }
     })
     templates = found.sort((a, b) => a.params - b.params)
@@ -55,6 +58,27 @@ export const matchTemplate = (method: string, pathname: string): Option.Option<s
   const wanted = method === "HEAD" ? ["HEAD", "GET", "*"] : [method, "*"]
   const found = allTemplates().find((t) => wanted.includes(t.method) && matches(t, segments))
   return Option.map(Option.fromNullable(found), (t) => t.path)
+}
+
+export interface RouteMatch {
+  /** The operation `method path` names, if the API has one. */
+  readonly operation: Option.Option<{ readonly path: string; readonly payload: boolean }>
+  /** Every method the API takes on this path (`HEAD` wherever `GET`); empty for an unknown path. */
+  readonly allowed: ReadonlyArray<string>
+}
+
+/** What the API offers at a path: the operation for this method, and the methods it takes there. */
+export const matchOperation = (method: string, pathname: string): RouteMatch => {
+  const segments = pathname.split("/").filter((s) => s !== "")
+  const atPath = allTemplates().filter((t) => t.method !== "*" && matches(t, segments))
+  const wanted = method === "HEAD" ? "GET" : method
+  const found = atPath.find((t) => t.method === wanted)
+  const methods = new Set(atPath.map((t) => t.method))
+  if (methods.has("GET")) methods.add("HEAD")
+  return {
+    operation: Option.map(Option.fromNullable(found), (t) => ({ path: t.path, payload: t.payload })),
+    allowed: [...methods].sort()
+  }
 }
 
 /**

@@ -19,7 +19,8 @@ import { JobsHttp } from "./JobsHttp.js"
 import { LiveAuthenticationLive, LiveEventsHttp, LiveEventsLive } from "./LiveEventsHttp.js"
 import { MetricsHttp } from "./MetricsHttp.js"
 import { ProjectsHttp } from "./ProjectsHttp.js"
-import { limitBody, requestMiddleware } from "./RequestMiddleware.js"
+import { guardRequests } from "./RequestGuards.js"
+import { requestMiddleware } from "./RequestMiddleware.js"
 import { TasksHttp } from "./TasksHttp.js"
 import { UsersHttp } from "./UsersHttp.js"
 
@@ -32,8 +33,8 @@ export const ApiLive = HttpApiBuilder.api(Api).pipe(
 /** What health, the dashboard and the request path share; `Draining` is also an output, for shutdown. */
 const ObservabilityLive = Health.Default.pipe(Layer.provideMerge(Layer.mergeAll(RequestWindow.Default, Draining.Default)))
 
-/** Inside the router, so that a refused body still gets the error shape and an access line. */
-const BodyLimitLive = HttpApiBuilder.middleware(Effect.map(MaxBodyBytes, limitBody))
+/** Inside the router, so that a refusal still gets the error shape and an access line. */
+const GuardsLive = HttpApiBuilder.middleware(Effect.map(MaxBodyBytes, guardRequests))
 
 /**
  * Every request gets a server span (continuing an incoming `traceparent`) except probes,
@@ -45,7 +46,7 @@ const ServeLive = HttpApiBuilder.serve((app) => requestMiddleware(observeRequest
   Layer.provide(MetricsHttp),
   Layer.provide(HttpApiScalar.layer({ path: "/docs" })),
   Layer.provide(HttpApiBuilder.middlewareOpenApi({ path: "/api/openapi.json" })),
-  Layer.provide(BodyLimitLive),
+  Layer.provide(GuardsLive),
   Layer.provide(ApiLive),
   Layer.provideMerge(LiveEventsLive),
   Layer.provide(DashboardHttp.pipe(Layer.provide(DashboardSessions.Default)))

@@ -120,7 +120,25 @@ layer(SceneLive)("the API", (it) => {
         ["a cursor that is no UUID", "GET", `${tasks}?cursor=${Buffer.from("-".repeat(36)).toString("base64url")}`, undefined, "cursor"],
         ["a column of another project", "POST", tasks, { title: "A", columnId: other.columns[0]!.id }, "columnId"],
         ["an assignee who is not a member", "POST", tasks, { title: "A", assigneeId: cast.outsider.user.id }, "assigneeId"],
-        ["an anchor in another column", "POST", `/api/v1/tasks/${task.id}/move`, { version: 1, columnId: columns[2]!.id, afterId: task.id }, "afterId"]
+        ["an anchor in another column", "POST", `/api/v1/tasks/${task.id}/move`, { version: 1, columnId: columns[2]!.id, afterId: task.id }, "afterId"],
+        // Text Postgres cannot store: U+0000, and a lone surrogate (JSON.stringify sends it as "\ud800").
+        ["U+0000 in a project name", "POST", "/api/v1/projects", { key: "NULX", name: "a\u0000b" }, "name"],
+        ["a lone surrogate in a title", "POST", tasks, { title: "lone \ud800 surrogate" }, "title"],
+        ["a lone low surrogate in a description", "PATCH", `/api/v1/tasks/${task.id}`, { version: 1, description: "x\udc00" }, "description"],
+        ["U+0000 in a label", "POST", tasks, { title: "A", labels: ["ok", "n\u0000l"] }, "labels"],
+        ["U+0000 in a comment", "POST", `/api/v1/tasks/${task.id}/comments`, { body: "\u0000" }, "body"],
+        ["U+0000 in a search", "GET", `${tasks}?q=%00`, undefined, "q"],
+        ["U+0000 in a label filter", "GET", `${tasks}?label=ok%00`, undefined, "label"],
+        ["U+0000 in a project search", "GET", "/api/v1/projects?q=a%00", undefined, "q"],
+        // Lengths count characters as JSON Schema does: 501 emoji are 501 characters.
+        ["501 emoji in a title", "POST", tasks, { title: "\u{1F600}".repeat(501) }, "title"],
+        ["a limit in exponent form", "GET", `${tasks}?limit=1e1`, undefined, "limit"],
+        ["a limit with a sign", "GET", `${tasks}?limit=+5`, undefined, "limit"],
+        ["a version beyond the integer column", "PATCH", `/api/v1/tasks/${task.id}`, { version: 2 ** 31, title: "B" }, "version"],
+        ["a date that does not exist", "POST", tasks, { title: "A", dueAt: "2026-02-30T00:00:00Z" }, "dueAt"],
+        ["a date in a form Date parses but RFC 3339 does not", "POST", tasks, { title: "A", dueAt: "Dec 5 2026" }, "dueAt"],
+        ["a year Postgres cannot store", "POST", tasks, { title: "A", dueAt: "-200000-01-01T00:00:00Z" }, "dueAt"],
+        ["a filter date that is not RFC 3339", "GET", `${tasks}?dueAfter=2026`, undefined, "dueAfter"]
       ]
       const before = yield* snapshot(token, project.id)
       const projectsBefore = (yield* get("/api/v1/projects?limit=200", token)).body
@@ -151,6 +169,46 @@ layer(SceneLive)("the API", (it) => {
       const huge = yield* send("POST", `/api/v1/projects/${project.id}/tasks`, { token: cast.owner.token, body: { title: "x", description: "y".repeat(60_000) } })
       expect(expectError(huge, 400, "ValidationError").issues?.[0]?.path).toEqual(["description"])
       expect(huge.text.length).toBeLessThan(10_000)
+    })
+  )
+
+  it.effect("a method the path does not take is a 405 with Allow; a body that is not JSON a 415; deep nesting a 400; none changes anything", () =>
+    Effect.gen(function* () {
+      const cast = yield* Scene
+      const token = cast.owner.token
+      const { project } = yield* freshProject(cast)
+      const task = yield* createTask(token, project.id, { title: "Existing" })
+      const tasks = `/api/v1/projects/${project.id}/tasks`
+      const before = yield* snapshot(token, project.id)
+      const wrongMethods = [
+        yield* send("PUT", tasks, { token, body: { title: "A" } }),
+        yield* send("POST", `/api/v1/tasks/${task.id}`, { token, body: {} }),
+        yield* send("DELETE", `/api/v1/projects/${project.id}/board`, { token })
+      ]
+      expect(wrongMethods.map((r) => [expectError(r, 405, "MethodNotAllowed").status, r.headers["allow"]])).toEqual([
+        [405, "GET, HEAD, POST"],
+        [405, "DELETE, GET, HEAD, PATCH"],
+        [405, "GET, HEAD"]
+      ])
+      // An unknown path stays a 404.
+      expectError(yield* send("PUT", "/api/v1/nowhere", { token }), 404, "NotFound")
+
+      const form = yield* send("POST", tasks, { token, rawBody: "title=x", contentType: "application/x-www-form-urlencoded" })
+      const text = yield* send("POST", tasks, { token, rawBody: '{"title":"x"}', contentType: "text/plain" })
+      const latin1 = yield* send("POST", tasks, { token, rawBody: '{"title":"x"}', contentType: "application/json; charset=latin1" })
+      // An operation that takes no body still refuses one that is not JSON.
+      const bodyOnCancel = yield* send("POST", `/api/v1/jobs/${task.id}/cancel`, { token, rawBody: "please", contentType: "text/plain" })
+      for (const reply of [form, text, latin1, bodyOnCancel]) expectError(reply, 415, "UnsupportedMediaType")
+
+      const deep = yield* send("POST", tasks, { token, rawBody: "[".repeat(20_000) + "]".repeat(20_000) })
+      expect(expectError(deep, 400, "ValidationError").issues).toEqual([{ path: [], message: "is nested deeper than 32 levels" }])
+      expect(yield* snapshot(token, project.id)).toEqual(before)
+
+      // JSON with its charset spelled out is JSON.
+      const utf8 = yield* send("POST", tasks, { token, rawBody: '{"title":"spelled out"}', contentType: "application/json; charset=UTF-8" })
+      expect(utf8.status).toBe(201)
+      // 500 emoji are 500 characters, within a title's limit.
+      expect((yield* createTask(token, project.id, { title: "\u{1F600}".repeat(500) })).title).toHaveLength(1000)
     })
   )
 
@@ -439,7 +497,7 @@ layer(SceneLive)("the API", (it) => {
       const column = created(Column)(yield* send("POST", `/api/v1/projects/${project.id}/columns`, { token, body: { name: "QA", wipLimit: 5 } }))
       const task = created(Task)(yield* send("POST", `/api/v1/projects/${project.id}/tasks`, { token, body: { title: "T", columnId: column.id } }))
       const comment = created(Comment)(yield* send("POST", `/api/v1/tasks/${task.id}/comments`, { token, body: { body: "c" } }))
-      const user = created(User)(yield* send("POST", "/api/v1/users", { token: admin.token, body: { email: "Fresh@Test.Local ", name: "Fresh" } }))
+      const user = created(User)(yield* send("POST", "/api/v1/users", { token: admin.token, body: { email: "Fresh@Test.Local", name: "Fresh" } }))
       expect(user.email).toBe("fresh@test.local")
       const issued = created(Schema.Struct({ key: ApiKey, token: Schema.String }))(
         yield* send("POST", `/api/v1/users/${owner.user.id}/keys`, { token, body: { name: "ci", scopes: ["read"] } })

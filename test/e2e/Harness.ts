@@ -103,8 +103,10 @@ export interface SendOptions {
   readonly token?: string | undefined
   /** Sent as JSON. */
   readonly body?: unknown
-  /** Sent as it is, labelled `application/json`: for bodies that are not JSON at all. */
+  /** Sent as it is, labelled `contentType`: for bodies that are not JSON at all. */
   readonly rawBody?: string
+  /** The type of `rawBody`; `application/json` unless given. */
+  readonly contentType?: string
   readonly headers?: Record<string, string>
 }
 
@@ -116,7 +118,7 @@ export const send = (method: HttpMethod, path: string, options: SendOptions = {}
     let request = HttpClientRequest.make(method)(path)
     if (options.token !== undefined) request = HttpClientRequest.bearerToken(request, options.token)
     if (options.headers !== undefined) request = HttpClientRequest.setHeaders(request, options.headers)
-    if (options.rawBody !== undefined) request = HttpClientRequest.bodyText(request, options.rawBody, "application/json")
+    if (options.rawBody !== undefined) request = HttpClientRequest.bodyText(request, options.rawBody, options.contentType ?? "application/json")
     else if (options.body !== undefined) request = HttpClientRequest.bodyUnsafeJson(request, options.body)
     const response = yield* HttpClient.withScope(http).execute(request)
     // An event stream does not end: its status and headers are the reply, and the scope hangs up.

@@ -49,6 +49,19 @@ const namedPaths = [
   "/api/v1/tasks/{taskId}/comments"
 ]
 
+const isObject = (u: unknown): u is Record<string, unknown> => typeof u === "object" && u !== null && !Array.isArray(u)
+
+const Parameter = Schema.Struct({ in: Schema.String, name: Schema.String, schema: Schema.Unknown })
+const RawOperation = Schema.Struct({
+  parameters: Schema.optional(Schema.Array(Parameter)),
+  requestBody: Schema.optional(Schema.Struct({ content: Schema.optional(Schema.Record({ key: Schema.String, value: Schema.Struct({ schema: Schema.Unknown }) })) }))
+})
+/** The parts of the document that the schema checks read: components and raw operations. */
+const Components = Schema.Struct({
+  paths: Schema.Record({ key: Schema.String, value: Schema.partial(Schema.Record({ key: Schema.Literal(...METHODS), value: RawOperation })) }),
+  components: Schema.Struct({ schemas: Schema.Record({ key: Schema.String, value: Schema.Unknown }) })
+})
+
 const fetchSpec = Effect.map(get("/api/openapi.json"), (reply) => {
   expect(reply.status).toBe(200)
   return decodeBody(Document, reply)
@@ -124,6 +137,79 @@ layer(TestApiLive)("the OpenAPI document", (it) => {
       // The ones that need a key also say what happens without one.
       const without401 = operations(spec).filter(({ path, operation }) => path.startsWith("/api/v1/") && !("401" in operation.responses))
       expect(without401.map((o) => `${o.method} ${o.path}`)).toEqual([])
+    })
+  )
+
+  it.effect("documents the errors the server sends: every 400 is ValidationError with { path, message } issues, never the framework's decode error", () =>
+    Effect.gen(function* () {
+      const raw = (yield* get("/api/openapi.json")).text
+      expect(raw).not.toContain("HttpApiDecodeError")
+      const spec = yield* fetchSpec
+      const wrong = operations(spec).flatMap(({ path, method, operation }) => {
+        const bad = JSON.stringify(operation.responses["400"] ?? null)
+        return bad.includes("#/components/schemas/ValidationError") ? [] : [`${method} ${path}: 400 is ${bad}`]
+      })
+      expect(wrong).toEqual([])
+      const schemas = decodeBody(Components, yield* get("/api/openapi.json")).components.schemas
+      expect(schemas["FieldIssue"]).toEqual({
+        type: "object",
+        required: ["path", "message"],
+        properties: {
+          path: { type: "array", items: { anyOf: [{ type: "string" }, { type: "number" }] } },
+          message: { type: "string" }
+        },
+        additionalProperties: false,
+        description: "One wrong field: where it is (`[\"labels\", 2]`) and what is wrong with it."
+      })
+      // Every operation that takes a body says what happens to one that is not JSON.
+      const no415 = operations(spec).filter(({ method, operation }) => ["post", "put", "patch"].includes(method) && !("415" in operation.responses))
+      expect(no415.map((o) => `${o.method} ${o.path}`)).toEqual([])
+    })
+  )
+
+  it.effect("states every string limit the server applies: each request string is bounded and refuses U+0000 and lone surrogates by its own patterns", () =>
+    Effect.gen(function* () {
+      const document = decodeBody(Components, yield* get("/api/openapi.json"))
+      const spec = yield* fetchSpec
+      const resolve = (schema: unknown): unknown => {
+        const ref = isObject(schema) && typeof schema["$ref"] === "string" ? schema["$ref"].replace("#/components/schemas/", "") : undefined
+        return ref === undefined ? schema : resolve(document.components.schemas[ref])
+      }
+      // Every string schema reachable from a request body or parameter, with where it sits.
+      const strings: Array<{ readonly where: string; readonly schema: Record<string, unknown> }> = []
+      const walk = (where: string, node: unknown): void => {
+        const schema = resolve(node)
+        if (!isObject(schema)) return
+        if (schema["type"] === "string" && schema["enum"] === undefined) strings.push({ where, schema })
+        for (const [key, child] of Object.entries(schema)) {
+          if (key === "properties" && isObject(child)) Object.entries(child).forEach(([name, sub]) => walk(`${where}.${name}`, sub))
+          else if (key === "items" || key === "anyOf" || key === "oneOf" || key === "allOf") (Array.isArray(child) ? child : [child]).forEach((sub) => walk(where, sub))
+        }
+      }
+      for (const { path, method, operation } of operations(spec)) {
+        const raw = document.paths[path]?.[method]
+        walk(`${method} ${path} body`, raw?.requestBody?.content?.["application/json"]?.schema)
+        for (const parameter of raw?.parameters ?? []) walk(`${method} ${path} ${parameter.in} ${parameter.name}`, parameter.schema)
+        void operation
+      }
+      expect(strings.length).toBeGreaterThan(50)
+      const patterns = (schema: Record<string, unknown>): ReadonlyArray<RegExp> => [
+        ...(typeof schema["pattern"] === "string" ? [new RegExp(schema["pattern"], "u")] : []),
+        ...(Array.isArray(schema["allOf"]) ? schema["allOf"].flatMap((sub) => (isObject(sub) ? patterns(sub) : [])) : [])
+      ]
+      // A length limit, a UUID, or a whole-string pattern without an open-ended repeat.
+      const bounded = (schema: Record<string, unknown>) =>
+        typeof schema["maxLength"] === "number" ||
+        schema["format"] === "uuid" ||
+        patterns(schema).some((p) => p.source.startsWith("^") && p.source.endsWith("$") && !/[*+]|\{\d+,\}/.test(p.source.replace(/\[[^\]]*\]/g, "")))
+      const refuses = (schema: Record<string, unknown>, value: string) =>
+        schema["format"] === "uuid" || patterns(schema).some((pattern) => !pattern.test(value))
+      const loose = strings.flatMap(({ where, schema }) => [
+        ...(bounded(schema) ? [] : [`${where}: unbounded`]),
+        ...(refuses(schema, "a\u0000b") ? [] : [`${where}: admits U+0000`]),
+        ...(refuses(schema, "a\ud800b") ? [] : [`${where}: admits a lone surrogate`])
+      ])
+      expect(loose).toEqual([])
     })
   )
 

@@ -5,8 +5,9 @@
  * adds, keep-alive and the peer's address.
  */
 import { expect, layer } from "@effect/vitest"
-import { HttpClient, HttpClientRequest } from "@effect/platform"
+import { HttpClient, HttpClientRequest, HttpServer } from "@effect/platform"
 import { ConfigProvider, Context, Effect, Layer, Schema, Stream } from "effect"
+import { request as httpRequest } from "node:http"
 import { TestLive } from "../../layers/Test.js"
 import { HttpAppLive } from "../../src/http/Server.js"
 import { accessRecords, CaptureLogs, LogLines } from "../support/LogLines.js"
@@ -59,6 +60,28 @@ layer(WireLive)("the API over a socket", (it) => {
       const access = accessRecords(lines)
       expect(access.map((r) => [r["route"], r["status"]])).toEqual([["/api/v1/projects", 400]])
       expect(String(access[0]?.["clientAddress"])).toMatch(/127\.0\.0\.1$/)
+    })
+  )
+
+  it.effect("refuses a body sent without any Content-Type with 415, and creates nothing", () =>
+    Effect.gen(function* () {
+      const { token } = yield* Wire
+      const server = yield* HttpServer.HttpServer
+      const port = server.address._tag === "TcpAddress" ? server.address.port : 0
+      // A web client always labels a text body; Node's own client sends exactly what it is told.
+      const reply = yield* Effect.async<{ readonly status: number; readonly body: string }>((resume) => {
+        const body = JSON.stringify({ key: "NOCT", name: "No content type" })
+        const req = httpRequest({ port, method: "POST", path: "/api/v1/projects", headers: { authorization: `Bearer ${token}`, "content-length": Buffer.byteLength(body) } }, (res) => {
+          let text = ""
+          res.on("data", (chunk: Buffer) => (text += chunk.toString("utf8")))
+          res.on("end", () => resume(Effect.succeed({ status: res.statusCode ?? 0, body: text })))
+        })
+        req.on("error", (error) => resume(Effect.die(error)))
+        req.end(body)
+      })
+      expect(reply.status).toBe(415)
+      expect(JSON.parse(reply.body)).toMatchObject({ _tag: "UnsupportedMediaType", status: 415 })
+      expect((yield* get("/api/v1/projects?limit=200", token)).text).not.toContain("NOCT")
     })
   )
 

@@ -17,6 +17,18 @@ class Respond extends Context.Tag("test/InMemoryHttp/Respond")<Respond, (respons
 type Handler = (request: Request) => Promise<Response>
 
 /**
+ * The request as Node's server would hand it over: with the body's `Content-Length`, which the
+ * web client leaves to the transport (and the server's body checks read).
+ */
+const framed = async (sent: Request): Promise<Request> => {
+  if (sent.body === null) return sent
+  const body = new Uint8Array(await sent.arrayBuffer())
+  const headers = new Headers(sent.headers)
+  headers.set("content-length", String(body.length))
+  return new Request(sent.url, { method: sent.method, headers, body, signal: sent.signal })
+}
+
+/**
  * An `HttpServer` without a socket, and an `HttpClient` wired straight to it. A request goes
  * from the client as a web `Request` through the served app (its middleware, router, error
  * handling and response encoding) and comes back as a web `Response`: everything an HTTP caller
@@ -52,13 +64,15 @@ export const InMemoryHttpServer: Layer.Layer<
             ),
           middleware
         )
-        handler = (web) =>
-          new Promise((resolve) => {
+        handler = async (sent) => {
+          const web = await framed(sent)
+          return new Promise((resolve) => {
             const url = new URL(web.url)
             const request = HttpServerRequest.fromWeb(web).modify({ url: `${url.pathname}${url.search}` })
             const fiber = run(handled.pipe(Effect.provideService(HttpServerRequest.HttpServerRequest, request), Effect.provideService(Respond, resolve)))
             web.signal.addEventListener("abort", () => fiber.unsafeInterruptAsFork(HttpServerError.clientAbortFiberId), { once: true })
           })
+        }
         yield* Effect.addFinalizer(() => Effect.sync(() => (handler = undefined)))
       })
     const server = HttpServer.make({ address: { _tag: "TcpAddress", hostname: "127.0.0.1", port: 80 }, serve })
