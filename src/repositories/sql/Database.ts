@@ -3,9 +3,10 @@
  * pool (Postgres) or opens one data directory (PGlite).
  */
 import { Migrator, SqlClient } from "@effect/sql"
+import { SqlError } from "@effect/sql/SqlError"
 import { PgClient } from "@effect/sql-pg"
 import * as Reactivity from "@effect/experimental/Reactivity"
-import { Config, Context, Duration, Effect, Layer, Metric, Redacted, Schedule, String } from "effect"
+import { Config, Context, Duration, Effect, Layer, Metric, Option, Redacted, Schedule, String } from "effect"
 import Pg from "pg"
 import { migrations } from "../../../migrations/index.js"
 import { infrastructureRetry } from "../../resilience/RetrySchedules.js"
@@ -84,6 +85,18 @@ export const PgliteClientLive = Layer.unwrapEffect(
     (dataDir) => PgliteClient.layer({ dataDir, ...NameTransforms })
   )
 )
+
+/**
+ * Why the embedded database did not open, when the reason is its data directory's lock (another
+ * process holds it, see DataDirLock.ts): the directory, and the holder's pid when it is known.
+ * For the CLI, which says so in a sentence rather than a stack trace.
+ */
+export const lockedDataDir = (error: unknown): Option.Option<{ readonly dataDir: string; readonly pid: Option.Option<number> }> => {
+  const prefix = "PgliteClient: cannot lock "
+  if (!(error instanceof SqlError) || !error.message.startsWith(prefix)) return Option.none()
+  const holder = error.cause instanceof Error ? /in use by process (\d+)/.exec(error.cause.message) : null
+  return Option.some({ dataDir: error.message.slice(prefix.length), pid: Option.map(Option.fromNullable(holder?.[1]), Number) })
+}
 
 const migrate = Migrator.make({})
 
