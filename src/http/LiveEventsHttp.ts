@@ -83,6 +83,7 @@ export const LiveEventsHttp = HttpApiBuilder.group(Api, "live", (handlers) =>
 
 /**
  * The process-wide `LiveEvents`, for the HTTP application to provide (and export, for tests):
- * built with it and finalized before the server closes, so open streams end first.
+ * built with it and finalized after the server's drain (streams have ended at draining by then;
+ * its finalizer ends any left).
  */
 export const LiveEventsLive = LiveEvents.Default.pipe(Layer.provide(ProjectAccess.Default))

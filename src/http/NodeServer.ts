@@ -90,8 +90,8 @@ export const make = (options: ServerOptions, drainTimeout: Duration.DurationInpu
           Effect.annotateLogs("inFlight", gate.inFlight())
         )
       }
-      server.closeAllConnections()
-    })
+      yield* Effect.sync(() => server.closeAllConnections())
+    }).pipe(Effect.withSpan("NodeServer.drain"))
 
     return HttpServer.make({
       address: addressOf(server),
