@@ -112,6 +112,10 @@ const openStream = (port: number, path: string, token: string) =>
     return Effect.sync(() => request.destroy())
   })
 
+/** Completes `duration` after the port first answers `/health/live` (the process runs, not yet ready). */
+const listeningFor = (port: number, duration: Duration.DurationInput) =>
+  probeUntil(() => ({ port, path: "/health/live" }), ready, { within: "90 seconds" }).pipe(Effect.zipRight(Effect.sleep(duration)))
+
 /** A scratch database reached through a proxy; the child's DATABASE_URL. */
 const proxiedDatabase = Effect.gen(function* () {
   const direct = new URL(Redacted.value(yield* makeScratchDatabase))
@@ -185,8 +189,8 @@ describe.skipIf(skipPostgres)("flowboard serve and worker on Postgres behind a p
       yield* proxy.cut
       const port = yield* freePort
       const child = yield* spawnFlowboard(["serve"], postgresEnv(port, url))
-      // Module loading takes seconds; the database stays away well after the port opens.
-      yield* Effect.fork(Effect.zipRight(Effect.sleep("7 seconds"), proxy.restore))
+      // The database stays away for a while after the port opens, however long the start took.
+      yield* Effect.fork(Effect.zipRight(listeningFor(port, "2 seconds"), proxy.restore))
       const startUp = yield* probeUntil(
         (i) => ({ port, path: i % 2 === 0 ? "/health/ready" : "/api/v1/projects", headers: { "x-request-id": `pg-start-${i}` }, deadlineMs: DEADLINE_MS }),
         ready,
@@ -284,7 +288,7 @@ describe.skipIf(skipPostgres)("flowboard serve and worker on Postgres behind a p
       yield* proxy.cut
       const port = yield* freePort
       const child = yield* spawnFlowboard(["worker"], { DATABASE_URL: url, WORKER_PORT: String(port), DATABASE_CONNECT_TIMEOUT: "1 second" })
-      yield* Effect.fork(Effect.zipRight(Effect.sleep("6 seconds"), proxy.restore))
+      yield* Effect.fork(Effect.zipRight(listeningFor(port, "2 seconds"), proxy.restore))
       const startUp = yield* probeUntil(
         (i) => ({ port, path: i % 2 === 0 ? "/health/ready" : "/metrics", headers: { "x-request-id": `worker-start-${i}` }, deadlineMs: DEADLINE_MS }),
         (outcome) => ready(outcome) && outcome._tag === "Answered" && outcome.body.includes("\"status\":\"ok\""),
