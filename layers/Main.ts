@@ -1,9 +1,8 @@
 import { HttpServer } from "@effect/platform"
-import { NodeHttpServer } from "@effect/platform-node"
 import { Config, Effect, Layer, Option } from "effect"
-import { createServer } from "node:http"
 import { HttpConfig, RuntimeMode } from "../src/config/AppConfig.js"
 import { PipelineStatusLive } from "../src/events/PipelineStatusLive.js"
+import * as NodeServer from "../src/http/NodeServer.js"
 import { HttpAppLive } from "../src/http/Server.js"
 import { WorkerHttpLive } from "../src/http/WorkerHttp.js"
 import { LoggingLive } from "../src/observability/Logging.js"
@@ -29,7 +28,30 @@ export const AppLive = Layer.unwrapEffect(
   })
 )
 
-const NodeServerLive = NodeHttpServer.layerConfig(createServer, HttpConfig)
+/** The API's server; its gate answers `503` until the application is served (`src/http/NodeServer.ts`). */
+const NodeServerLive = NodeServer.layerConfig(HttpConfig)
+
+/**
+ * A process's port and its application, over the database. The served application is built
+ * last either way, so on shutdown it drains before the database pool closes. The port opens:
+ *
+ * - on Postgres, before the database is reached, so that a process waiting for its database
+ *   (unreachable at start) answers `503` (and `/health/live` `200`) instead of nothing;
+ * - in embedded mode, once the database is open and migrated: PGlite's boot runs on the event
+ *   loop and holds it for seconds at a time (6 s measured for a fresh database), so a port
+ *   opened earlier would accept connections nobody can answer for that long. Until then
+ *   connections are refused, which a client notices at once.
+ */
+const served = <ROut, E, RIn, SOut, SE>(app: Layer.Layer<ROut, E, RIn>, server: Layer.Layer<SOut, SE>) =>
+  app.pipe(
+    Layer.provide(
+      Layer.unwrapEffect(
+        Effect.map(RuntimeMode, (mode) =>
+          mode === "production" ? AppLive.pipe(Layer.provideMerge(server)) : server.pipe(Layer.provideMerge(AppLive))
+        )
+      )
+    )
+  )
 
 /**
  * Logs (JSON or pretty, redacted), tracing, SQL statement timing and process metrics, built
@@ -43,11 +65,10 @@ export const ObservabilityLive = Layer.mergeAll(SqlObservabilityLive, RuntimeMet
 )
 
 /** `flowboard serve`: the API on its port, with the first-start admin bootstrap. */
-export const ServerLive = Layer.mergeAll(HttpAppLive.pipe(HttpServer.withLogAddress, Layer.provide(OperationsLive)), BootstrapLive).pipe(
-  Layer.provide(AppLive),
-  Layer.provide(NodeServerLive),
-  Layer.provide(ObservabilityLive)
-)
+export const ServerLive = served(
+  Layer.mergeAll(HttpAppLive.pipe(HttpServer.withLogAddress, Layer.provide(OperationsLive)), BootstrapLive),
+  NodeServerLive
+).pipe(Layer.provide(ObservabilityLive))
 
 /** `flowboard worker`: the outbox relay, the event consumers and the job runner and scheduler, no HTTP. */
 export const WorkerLive = Layer.mergeAll(WorkersLive, JobWorkersLive).pipe(
@@ -59,20 +80,20 @@ export const WorkerLive = Layer.mergeAll(WorkersLive, JobWorkersLive).pipe(
 /**
  * `WORKER_PORT` set: the worker also serves its own `/metrics` and `/health/live|ready` there,
  * for Prometheus and the orchestrator. Unset (the default), no port is opened: several workers
- * on one host would otherwise collide.
+ * on one host would otherwise collide. Until the worker is up its port answers `503` (and
+ * `/health/live` `200`), and on Postgres it opens before the database is reached, as the API's.
  */
 const WorkerHttpServerLive = Layer.unwrapEffect(
   Effect.map(Config.option(Config.port("WORKER_PORT")), (port) =>
     Option.match(port, {
       onNone: () => Layer.empty,
       onSome: (port) =>
-        WorkerHttpLive.pipe(
-          HttpServer.withLogAddress,
-          Layer.provide(NodeHttpServer.layer(createServer, { port })),
-          Layer.provide(PipelineStatusLive.pipe(Layer.provide(EventTransportLive)))
+        served(
+          WorkerHttpLive.pipe(HttpServer.withLogAddress, Layer.provide(PipelineStatusLive.pipe(Layer.provide(EventTransportLive)))),
+          NodeServer.layer({ port })
         )
     }))
-).pipe(Layer.provide(AppLive), Layer.provide(ObservabilityLive))
+).pipe(Layer.provide(ObservabilityLive))
 
 /** `flowboard worker` as a process: the workers, and their metrics and probes when `WORKER_PORT` is set. */
 export const WorkerProcessLive = Layer.merge(WorkerLive, WorkerHttpServerLive)

@@ -2,9 +2,10 @@ import { HttpServerRequest } from "@effect/platform"
 import { Effect, Layer, Redacted } from "effect"
 import { Authentication } from "../api/Security.js"
 import { hasScope } from "../domain/Actor.js"
-import { Forbidden, Unauthorized } from "../domain/Errors.js"
+import { Forbidden } from "../domain/Errors.js"
 import { noteUser } from "../observability/RequestStats.js"
 import { AuthService } from "../services/AuthService.js"
+import { orInternal } from "./Errors.js"
 
 const READ_METHODS = new Set(["GET", "HEAD", "OPTIONS"])
 
@@ -15,14 +16,9 @@ export const AuthenticationLive = Layer.effect(
     return Authentication.of({
       bearer: (token) =>
         Effect.gen(function* () {
-          const actor = yield* auth.authenticate(Redacted.value(token)).pipe(
-            // A broken database must not read as "wrong key": log it and refuse as unavailable.
-            Effect.catchTag("RepositoryError", (e) =>
-              Effect.logError("authentication lookup failed", e.cause).pipe(
-                Effect.zipRight(Effect.fail(new Unauthorized({ message: "authentication is unavailable, retry later" })))
-              )
-            )
-          )
+          // A key that cannot be looked up is not a wrong key: `503` (transient) or `500`, never `401`,
+          // or clients would throw valid keys away during a database outage.
+          const actor = yield* orInternal(auth.authenticate(Redacted.value(token)))
           const request = yield* HttpServerRequest.HttpServerRequest
           const needed = READ_METHODS.has(request.method) ? "read" : "write"
           if (!hasScope(actor, needed)) {

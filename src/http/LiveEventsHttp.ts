@@ -1,19 +1,32 @@
 import { Sse } from "@effect/experimental"
 import { HttpApiBuilder, HttpServerResponse } from "@effect/platform"
-import { Duration, Effect, Layer, Schema, Stream } from "effect"
+import { Duration, Effect, Layer, type Redacted, Schema, Stream } from "effect"
 import { Api } from "../api/Api.js"
 import { LiveAuthentication } from "../api/LiveEventsApi.js"
 import { Authentication, CurrentActor } from "../api/Security.js"
 import { PublicEvent, toPublicEvent } from "../domain/Activity.js"
 import type { RepositoryError } from "../domain/Errors.js"
+import { Draining } from "../observability/Draining.js"
 import { heartbeats, LiveEvents, type LiveMessage } from "../services/LiveEvents.js"
 import { ProjectAccess } from "../services/ProjectAccess.js"
 import { orInternal } from "./Errors.js"
 
-/** The same checks as every other route, whichever way the key came: header first, then query. */
+/**
+ * The same checks as every other route, whichever way the key came: header first, then query.
+ * The route's contract (`LiveAuthentication` in src/api/LiveEventsApi.ts) declares only
+ * `Unauthorized | Forbidden`, so a key that cannot be looked up (`ServiceUnavailable`,
+ * `InternalError`) leaves as a defect carrying that error: `HttpApiBuilder` encodes a failed
+ * request's squashed cause with the API-wide errors, which include both, so the client gets the
+ * same `503`/`500` as on every other route (pinned in test/e2e/AuthenticationOutage.test.ts).
+ * Once the contract takes `AuthenticationFailure` from Security.ts, this goes.
+ */
 export const LiveAuthenticationLive = Layer.effect(
   LiveAuthentication,
-  Effect.map(Authentication, (authentication) => LiveAuthentication.of({ bearer: authentication.bearer, accessToken: authentication.bearer }))
+  Effect.map(Authentication, (authentication) => {
+    const bearer = (token: Redacted.Redacted) =>
+      authentication.bearer(token).pipe(Effect.catchTags({ ServiceUnavailable: Effect.die, InternalError: Effect.die }))
+    return LiveAuthentication.of({ bearer, accessToken: bearer })
+  })
 )
 
 const encodeEvent = Schema.encode(Schema.parseJson(PublicEvent))
@@ -49,11 +62,14 @@ export const sseBody = (messages: Stream.Stream<LiveMessage, RepositoryError>): 
 export const LiveEventsHttp = HttpApiBuilder.group(Api, "live", (handlers) =>
   Effect.gen(function* () {
     const live = yield* LiveEvents
+    const draining = yield* Draining
     return handlers.handle("streamEvents", ({ headers, path }) =>
       CurrentActor.pipe(
         Effect.flatMap((actor) => live.open(actor, path.projectId, headers["last-event-id"] ?? null)),
         Effect.map((events) =>
-          HttpServerResponse.stream(sseBody(events), {
+          // Streams end when the process starts draining (as the dashboard's do), not when the
+          // server's drain budget runs out: the browser reconnects, with `Last-Event-ID`, elsewhere.
+          HttpServerResponse.stream(sseBody(events).pipe(Stream.interruptWhen(draining.await)), {
             contentType: "text/event-stream",
             // No caching, and no buffering by nginx-style proxies, which would hold messages back.
             headers: { "cache-control": "no-cache", "x-accel-buffering": "no" }
@@ -67,6 +83,7 @@ export const LiveEventsHttp = HttpApiBuilder.group(Api, "live", (handlers) =>
 
 /**
  * The process-wide `LiveEvents`, for the HTTP application to provide (and export, for tests):
- * built with it and finalized before the server closes, so open streams end first.
+ * built with it and finalized after the server's drain (streams have ended at draining by then;
+ * its finalizer ends any left).
  */
 export const LiveEventsLive = LiveEvents.Default.pipe(Layer.provide(ProjectAccess.Default))

@@ -6,6 +6,10 @@ import { observeRequest } from "./AccessLog.js"
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{8,128}$/
 
+/** The request's correlation id: a well-formed incoming `X-Request-Id`, or a new one. */
+export const correlationIdFor = (incoming: string | undefined): string =>
+  incoming !== undefined && REQUEST_ID.test(incoming) ? incoming : uuidv7()
+
 /** Seconds a client should wait before retrying a `503`: a dependency's hiccup, not an outage plan. */
 export const RETRY_AFTER_SECONDS = 2
 const TRACEPARENT = /^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$/
@@ -84,8 +88,7 @@ const shapeError = (response: HttpServerResponse.HttpServerResponse, correlation
 export const requestMiddleware = <E, R>(app: HttpApp.Default<E, R>): HttpApp.Default<E, R> =>
   Effect.gen(function* () {
     const request = yield* HttpServerRequest.HttpServerRequest
-    const incoming = request.headers["x-request-id"]
-    const correlationId = incoming !== undefined && REQUEST_ID.test(incoming) ? incoming : uuidv7()
+    const correlationId = correlationIdFor(request.headers["x-request-id"])
     const traceparent = request.headers["traceparent"]
     yield* HttpApp.appendPreResponseHandler((_request, response) =>
       Effect.gen(function* () {

@@ -1,23 +1,24 @@
 import { HttpApiClient, HttpClient, HttpClientRequest, HttpServer } from "@effect/platform"
-import { NodeHttpClient, NodeHttpServer } from "@effect/platform-node"
+import { NodeHttpClient } from "@effect/platform-node"
 import { Effect, Layer, Option } from "effect"
-import { createServer } from "node:http"
 import { TestLive, testWith } from "../../layers/Test.js"
 import { Api } from "../../src/api/Api.js"
 import type { HandlerRegistry } from "../../src/events/HandlerRegistry.js"
+import * as NodeServer from "../../src/http/NodeServer.js"
 import { HttpAppLive } from "../../src/http/Server.js"
 import { UserService } from "../../src/services/UserService.js"
 import { InMemoryHttpServer } from "./InMemoryHttp.js"
 
 /**
- * A real HTTP server on a free port with a client aimed at it: `NodeHttpServer.layerTest`, but
- * with keep-alive connections. Its client opens a connection per request, which was a quarter
- * of the time of the e2e suites. For what only the wire has (`test/e2e/Wire.test.ts`).
+ * Flowboard's own HTTP server (gate and drain included) on a free port with a client aimed at
+ * it: `NodeHttpServer.layerTest`, but that server, and keep-alive connections (a connection per
+ * request was a quarter of the time of the e2e suites). For what only the wire has
+ * (`test/e2e/Wire.test.ts`).
  */
 export const SocketTestServer = HttpServer.layerTestClient.pipe(
   Layer.provide(NodeHttpClient.layerWithoutAgent),
   Layer.provide(NodeHttpClient.makeAgentLayer({ keepAlive: true })),
-  Layer.provideMerge(NodeHttpServer.layer(createServer, { port: 0 }))
+  Layer.provideMerge(NodeServer.layer({ port: 0, host: "127.0.0.1" }))
 )
 
 /** What the e2e suites talk to: the app in memory, at about half the CPU per request of a socket. */

@@ -61,6 +61,20 @@ describe("SqlErrors", () => {
     )
   })
 
+  it("treats a pool or database closed by shutdown as transient, whatever wraps it", () => {
+    const ended = new Error("Cannot use a pool after calling end on the pool")
+    expect(isTransient(failed(ended, "Failed to acquire connection"))).toBe(true)
+    expect(isTransient(failed(ended, "Failed to notify"))).toBe(true)
+    expect(isTransient(failed(new Error("PGlite is closed")))).toBe(true)
+    expect(toRepositoryError(failed(ended, "Failed to notify")).transient).toBe(true)
+  })
+
+  it("treats a refused or timed-out connection attempt as transient", () => {
+    const refused = Object.assign(new Error("connect ECONNREFUSED 127.0.0.1:5432"), { code: "ECONNREFUSED" })
+    expect(isTransient(failed(refused, "Failed to acquire connection for transaction"))).toBe(true)
+    expect(isTransient(failed(new Error("Connection terminated due to connection timeout"), "Failed to acquire connection"))).toBe(true)
+  })
+
   it("lets a SQLSTATE decide over the wrapper's message", () => {
     // Acquiring a connection failed, but because the password is wrong: retrying will not help.
     expect(isTransient(failed(databaseError("28P01"), "Failed to acquire connection for transaction"))).toBe(false)

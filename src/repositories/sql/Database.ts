@@ -3,12 +3,15 @@
  * pool (Postgres) or opens one data directory (PGlite).
  */
 import { Migrator, SqlClient } from "@effect/sql"
+import { SqlError } from "@effect/sql/SqlError"
 import { PgClient } from "@effect/sql-pg"
 import * as Reactivity from "@effect/experimental/Reactivity"
-import { Config, Context, Duration, Effect, Layer, Metric, Redacted, Schedule, String } from "effect"
+import { Config, Context, Duration, Effect, Layer, Metric, Option, Redacted, Schedule, String } from "effect"
 import Pg from "pg"
 import { migrations } from "../../../migrations/index.js"
+import { infrastructureRetry } from "../../resilience/RetrySchedules.js"
 import * as PgliteClient from "./PgliteClient.js"
+import { isTransient } from "./SqlErrors.js"
 
 /**
  * Columns are snake_case in SQL, fields camelCase in TypeScript: `sql.insert({ projectId })`
@@ -33,6 +36,8 @@ export const dbConnectionsMax = Metric.gauge("db_client_connection_max", { descr
 const PostgresConfig = Config.all({
   url: Config.redacted("DATABASE_URL"),
   maxConnections: Config.integer("DATABASE_POOL_MAX").pipe(Config.withDefault(10)),
+  // Without it, a connection to an unreachable server (packets dropped) waits for the OS to give up.
+  connectTimeout: Config.duration("DATABASE_CONNECT_TIMEOUT").pipe(Config.withDefault(Duration.seconds(5))),
   poolSampleInterval: Config.duration("DATABASE_POOL_SAMPLE_INTERVAL").pipe(Config.withDefault(Duration.seconds(5)))
 })
 
@@ -46,12 +51,19 @@ export const PostgresClientLive = Layer.scopedContext(
     const config = yield* PostgresConfig
     const pool = yield* Effect.acquireRelease(
       Effect.sync(() => {
-        const pool = new Pg.Pool({ connectionString: Redacted.value(config.url), max: config.maxConnections, application_name: "flowboard" })
+        const pool = new Pg.Pool({
+          connectionString: Redacted.value(config.url),
+          max: config.maxConnections,
+          // Also bounds the wait for a free connection of a full pool: either way the request gets its 503.
+          connectionTimeoutMillis: Duration.toMillis(config.connectTimeout),
+          application_name: "flowboard"
+        })
         // An idle connection the server drops emits "error"; the pool replaces it. Unhandled, it would crash the process.
         pool.on("error", () => {})
         return pool
       }),
-      (pool) => Effect.promise(() => pool.end())
+      // `end` waits for every checked-out connection; one stuck on a dead server must not hold the exit.
+      (pool) => Effect.promise(() => pool.end()).pipe(Effect.timeoutOption(Duration.seconds(5)))
     )
     const client = yield* PgClient.fromPool({ acquire: Effect.succeed(pool), applicationName: "flowboard", ...NameTransforms })
     const sample = Effect.suspend(() => Effect.all([
@@ -74,10 +86,22 @@ export const PgliteClientLive = Layer.unwrapEffect(
   )
 )
 
+/**
+ * Why the embedded database did not open, when the reason is its data directory's lock (another
+ * process holds it, see DataDirLock.ts): the directory, and the holder's pid when it is known.
+ * For the CLI, which says so in a sentence rather than a stack trace.
+ */
+export const lockedDataDir = (error: unknown): Option.Option<{ readonly dataDir: string; readonly pid: Option.Option<number> }> => {
+  const prefix = "PgliteClient: cannot lock "
+  if (!(error instanceof SqlError) || !error.message.startsWith(prefix)) return Option.none()
+  const holder = error.cause instanceof Error ? /in use by process (\d+)/.exec(error.cause.message) : null
+  return Option.some({ dataDir: error.message.slice(prefix.length), pid: Option.map(Option.fromNullable(holder?.[1]), Number) })
+}
+
 const migrate = Migrator.make({})
 
 /** As the file is named: `0001_initial`. */
-const migrationName = ([id, name]: readonly [number, string]) => `${id.toString().padStart(4, "0")}_${name}`
+export const migrationName = ([id, name]: readonly [number, string]) => `${id.toString().padStart(4, "0")}_${name}`
 
 /**
  * Applies pending migrations and returns the ones it ran.
@@ -116,5 +140,24 @@ export const runMigrations = Effect.gen(function*() {
   return applied
 }).pipe(Effect.withSpan("Database.runMigrations"))
 
-/** Runs the migrations when the application starts; provide a client layer below it. */
-export const MigrationsLive = Layer.effectDiscard(runMigrations)
+// "Failed to acquire connection: connect ECONNREFUSED 127.0.0.1:5432", without the stack.
+const describe = (error: { readonly message: string; readonly cause?: unknown }) =>
+  error.cause instanceof Error ? `${error.message}: ${error.cause.message}` : error.message
+
+/**
+ * Runs the migrations when the application starts; provide a client layer below it. A database
+ * that cannot be reached yet (refused, timed out, starting up) is waited for, on
+ * `infrastructureRetry`: a process started before its database, or during a failover, comes up
+ * when the database does (its port answers `503` meanwhile) rather than exiting. Any other
+ * failure (wrong password, unknown database, a failing migration) stops the start at once.
+ */
+export const MigrationsLive = Layer.effectDiscard(
+  runMigrations.pipe(
+    Effect.tapError((error) =>
+      isTransient(error)
+        ? Effect.logWarning("database unavailable at start-up, retrying").pipe(Effect.annotateLogs("error", describe(error)))
+        : Effect.void
+    ),
+    Effect.retry({ schedule: infrastructureRetry, while: isTransient })
+  )
+)

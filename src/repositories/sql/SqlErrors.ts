@@ -30,12 +30,15 @@ const NETWORK_CODES = new Set([
   "EAI_AGAIN"
 ])
 
-// pg reports a dropped or timed-out connection as a plain Error without a code.
+// pg reports a dropped or timed-out connection as a plain Error without a code. A closed pool
+// (pg) or database (PGlite) is the process shutting down: another instance can take the retry.
 const CONNECTION_MESSAGES = [
   /connection terminated/i,
   /timeout exceeded when trying to connect/i,
   /connection error/i,
-  /failed to acquire connection/i
+  /failed to acquire connection/i,
+  /cannot use a pool after calling end on the pool/i,
+  /pglite is closed/i
 ]
 
 // Five characters, like some Node errno codes ("EPIPE", "EPERM"); no SQLSTATE class starts with "E".
