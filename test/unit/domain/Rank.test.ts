@@ -17,6 +17,24 @@ const keys = (count: number, seed = 7): Array<string> => {
   })
 }
 
+/** The value of a key read as a base-62 fraction with `length` digits (keys of `spread` share one length). */
+const valueOf = (key: string, length: number): number =>
+  [...key.padEnd(length, "0")].reduce((value, c) => value * 62 + DIGITS.indexOf(c), 0)
+
+/**
+ * What is wrong with a list's keys, if anything: each must be valid and within the bound, and
+ * they must increase strictly, so the ranks alone give the order. Checked after every step of
+ * a long loop, hence a plain answer rather than an assertion each.
+ */
+const faultIn = (ranks: ReadonlyArray<string>): string | null => {
+  const invalid = ranks.find((key) => !Rank.isValidRank(key) || key.length > Rank.MAX_LENGTH)
+  if (invalid !== undefined) return `invalid or too long: ${invalid}`
+  const i = ranks.findIndex((key, i) => i > 0 && ranks[i - 1]! >= key)
+  return i < 0 ? null : `out of order: ${ranks[i - 1]} then ${ranks[i]}`
+}
+
+const expectShortAndStrictlyOrdered = (ranks: ReadonlyArray<string>) => expect(faultIn(ranks)).toBeNull()
+
 const expectStrictlyBetween = (lower: string | null, upper: string | null) => {
   const key = Rank.between(lower, upper)
   expect(Rank.isValidRank(key)).toBe(true)
@@ -56,12 +74,20 @@ describe("Rank", () => {
     }
   })
 
-  it("extends an open end without ever running out: 500 appends at the bottom, 500 at the top", () => {
-    let last = Rank.first
-    for (let i = 0; i < 500; i++) last = expectStrictlyBetween(last, null)
-    expect(last.length).toBeLessThan(12)
-    let firstKey = Rank.first
-    for (let i = 0; i < 500; i++) firstKey = expectStrictlyBetween(null, firstKey)
+  it("extends an open end by keys about 2·log62(n) long: 10,000 appends at the bottom, 10,000 at the top", () => {
+    const appended = [Rank.first]
+    for (let i = 0; i < 10_000; i++) appended.push(Rank.between(appended.at(-1)!, null))
+    expect(faultIn(appended)).toBeNull()
+    // The first 30 step one digit, as before; then three characters for ~3,800, then five.
+    expect(appended.slice(1, 4)).toStrictEqual(["W", "X", "Y"])
+    expect(Math.max(...appended.slice(0, 31).map((key) => key.length))).toBe(1)
+    expect(Math.max(...appended.slice(0, 3_000).map((key) => key.length))).toBe(3)
+    expect(Math.max(...appended.map((key) => key.length))).toBe(5)
+    const prepended = [Rank.first]
+    for (let i = 0; i < 10_000; i++) prepended.push(Rank.between(null, prepended.at(-1)!))
+    expect(faultIn([...prepended].reverse())).toBeNull()
+    expect(Math.max(...prepended.slice(0, 3_000).map((key) => key.length))).toBe(3)
+    expect(Math.max(...prepended.map((key) => key.length))).toBe(5)
   })
 
   it("places after the lower key when neighbours are equal or inverted (a concurrent tie)", () => {
@@ -69,10 +95,22 @@ describe("Rank", () => {
     expect(Rank.between("X", "V") > "X").toBe(true)
   })
 
-  it("spreads seed keys in increasing order", () => {
-    const spread = Rank.spread(5)
-    expect(spread).toEqual(["V", "W", "X", "Y", "Z"])
-    expect(Rank.spread(200).every((key, i, all) => i === 0 || all[i - 1]! < key)).toBe(true)
+  it("spreads n keys evenly, at the shortest one length that holds them two units apart", () => {
+    expect(Rank.spread(0)).toStrictEqual([])
+    expect(Rank.spread(1)).toStrictEqual([Rank.first])
+    expect(Rank.spread(5)).toStrictEqual(["A", "L", "V", "f", "q"])
+    // 62 one-digit values (the smallest included) hold 30 keys two apart; 31 need two digits.
+    for (const [n, length] of [[30, 1], [31, 2], [1_921, 2], [1_922, 3], [10_000, 3]] as const) {
+      const keys = Rank.spread(n)
+      expect(keys.length).toBe(n)
+      expect(new Set(keys.map((key) => key.length))).toStrictEqual(new Set([length]))
+      expectShortAndStrictlyOrdered(keys)
+      // Evenly: the gaps, the two open ends included, differ by rounding and by the unit a key
+      // ending in the smallest digit is moved up.
+      const values = [0, ...keys.map((key) => valueOf(key, length)), 62 ** length]
+      const gaps = values.slice(1).map((value, i) => value - values[i]!)
+      expect(Math.max(...gaps) - Math.min(...gaps)).toBeLessThanOrEqual(3)
+    }
   })
 
   it("accepts only non-empty keys over the alphabet that do not end in its smallest digit", () => {
