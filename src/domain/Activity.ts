@@ -40,10 +40,17 @@ export const projectIdOf = (event: Pick<OutboxEnvelope, "type" | "aggregateType"
   return Option.map(Either.getRight(decodePayload(event.type, event.payload)), projectOfTask)
 }
 
-/** Every event type that concerns a project: what the activity feed and the live stream carry. */
+/** Every event type that concerns a project: what the live stream carries. */
 export const PROJECT_EVENT_TYPES: ReadonlyArray<EventType> = EventType.literals.filter(
   (type) => aggregateOfEvent[type] === "project" || isTaskEvent(type)
 )
+
+/**
+ * What the activity feed records: every project event that is someone's act. A rebalance is
+ * the system keeping its keys short, in the unit of work of whichever move or creation needed
+ * it; a live board must hear of it, the feed would only show noise.
+ */
+export const ACTIVITY_EVENT_TYPES: ReadonlyArray<EventType> = PROJECT_EVENT_TYPES.filter((type) => type !== "column.rebalanced.v1")
 
 /**
  * An event as it leaves the system (live stream): the envelope without its tracing internals

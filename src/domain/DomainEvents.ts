@@ -98,6 +98,17 @@ export class ColumnsReorderedV1 extends Schema.Class<ColumnsReorderedV1>("Column
   get type() { return ColumnsReorderedV1.type }
 }
 
+/**
+ * The tasks of a column were given fresh, evenly spread ranks in the same order (a key would
+ * otherwise have grown past `Rank.MAX_LENGTH`): ranks a reader holds for this column, from the
+ * board or from `task.moved.v1`, are on another scale now, so it re-reads the column.
+ * `tasks` is how many the column holds, the one being moved or created included.
+ */
+export class ColumnRebalancedV1 extends Schema.Class<ColumnRebalancedV1>("ColumnRebalancedV1")({ columnId: ColumnId, tasks: Schema.Int }) {
+  static readonly type = "column.rebalanced.v1" as const
+  get type() { return ColumnRebalancedV1.type }
+}
+
 // ---- tasks (every task payload names its project: the aggregate is the task) ----------------
 
 export class TaskCreatedV1 extends Schema.Class<TaskCreatedV1>("TaskCreatedV1")({
@@ -206,6 +217,7 @@ export const TypedPayload = Schema.Union(
   keyed(ColumnUpdatedV1),
   keyed(ColumnDeletedV1),
   keyed(ColumnsReorderedV1),
+  keyed(ColumnRebalancedV1),
   keyed(TaskCreatedV1),
   keyed(TaskUpdatedV1),
   keyed(TaskMovedV1),
@@ -244,6 +256,7 @@ export const PayloadClasses: { readonly [T in EventType]: Schema.Schema<PayloadO
   "column.updated.v1": ColumnUpdatedV1,
   "column.deleted.v1": ColumnDeletedV1,
   "columns.reordered.v1": ColumnsReorderedV1,
+  "column.rebalanced.v1": ColumnRebalancedV1,
   "task.created.v1": TaskCreatedV1,
   "task.updated.v1": TaskUpdatedV1,
   "task.moved.v1": TaskMovedV1,
@@ -289,6 +302,7 @@ export const aggregateOfEvent = {
   "column.updated.v1": "project",
   "column.deleted.v1": "project",
   "columns.reordered.v1": "project",
+  "column.rebalanced.v1": "project",
   "task.created.v1": "task",
   "task.updated.v1": "task",
   "task.moved.v1": "task",

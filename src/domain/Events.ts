@@ -20,6 +20,7 @@ export const EventType = Schema.Literal(
   "column.updated.v1",
   "column.deleted.v1",
   "columns.reordered.v1",
+  "column.rebalanced.v1",
   "task.created.v1",
   "task.updated.v1",
   "task.moved.v1",

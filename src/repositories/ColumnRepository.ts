@@ -2,6 +2,7 @@ import { Context, type Effect, type Option } from "effect"
 import type { RepositoryError } from "../domain/Errors.js"
 import type { ColumnId, ProjectId } from "../domain/Ids.js"
 import type { Column } from "../domain/Model.js"
+import type { Ranked } from "../domain/Rank.js"
 
 export class ColumnRepository extends Context.Tag("flowboard/ColumnRepository")<
   ColumnRepository,
@@ -17,5 +18,11 @@ export class ColumnRepository extends Context.Tag("flowboard/ColumnRepository")<
     readonly listByProject: (projectId: ProjectId) => Effect.Effect<ReadonlyArray<Column>, RepositoryError>
     readonly update: (column: Column) => Effect.Effect<void, RepositoryError>
     readonly delete: (id: ColumnId) => Effect.Effect<void, RepositoryError>
+    /**
+     * A rebalance of a board: gives each listed column of `projectId` its new rank in one
+     * statement (`updatedAt` kept: nobody edited it); columns of other projects are left alone.
+     * Returns how many were rewritten.
+     */
+    readonly rewriteRanks: (projectId: ProjectId, ranks: ReadonlyArray<Ranked<ColumnId>>) => Effect.Effect<number, RepositoryError>
   }
 >() {}

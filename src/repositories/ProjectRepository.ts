@@ -3,6 +3,7 @@ import type { RepositoryError } from "../domain/Errors.js"
 import type { ProjectId, UserId } from "../domain/Ids.js"
 import type { Member, Project, ProjectStatus } from "../domain/Model.js"
 import type { PageRequest } from "../domain/Page.js"
+import type { Ranked } from "../domain/Rank.js"
 
 export interface ProjectFilter {
   /** Only projects this user is a member of. */
@@ -37,6 +38,13 @@ export class ProjectRepository extends Context.Tag("flowboard/ProjectRepository"
       direction: "after" | "before",
       exclude: ProjectId | null
     ) => Effect.Effect<Option.Option<string>, RepositoryError>
+    /** Every project of a status as its id and rank, in (rank, id) order: what a rebalance re-spreads. */
+    readonly listRanks: (status: ProjectStatus) => Effect.Effect<ReadonlyArray<Ranked<ProjectId>>, RepositoryError>
+    /**
+     * As `TaskRepository.rewriteRanks`, within a status: one statement, `version` bumped,
+     * `updatedAt` kept, projects no longer in `status` left alone; answers how many were rewritten.
+     */
+    readonly rewriteRanks: (status: ProjectStatus, ranks: ReadonlyArray<Ranked<ProjectId>>) => Effect.Effect<number, RepositoryError>
     /** Atomically increments and returns the project's task counter (1, 2, ...). */
     readonly nextTaskNumber: (id: ProjectId) => Effect.Effect<number, RepositoryError>
 

@@ -3,6 +3,7 @@ import type { RepositoryError } from "../domain/Errors.js"
 import type { ColumnId, ProjectId, TaskId, UserId } from "../domain/Ids.js"
 import type { Priority, Task } from "../domain/Model.js"
 import type { PageRequest } from "../domain/Page.js"
+import type { Ranked } from "../domain/Rank.js"
 
 export interface TaskFilter {
   readonly projectId: ProjectId
@@ -36,6 +37,15 @@ export class TaskRepository extends Context.Tag("flowboard/TaskRepository")<
       direction: "after" | "before",
       exclude: TaskId | null
     ) => Effect.Effect<Option.Option<string>, RepositoryError>
+    /** Every task of a column as its id and rank, in (rank, id) order: what a rebalance re-spreads. */
+    readonly listRanks: (columnId: ColumnId) => Effect.Effect<ReadonlyArray<Ranked<TaskId>>, RepositoryError>
+    /**
+     * A rebalance: gives each listed task its new rank in one statement, bumping its `version`
+     * (its row changed: a write based on the old row must fail its compare-and-set) but not
+     * `updatedAt` (nobody edited it). A listed task that is no longer in `columnId` is left
+     * alone. Returns how many tasks were rewritten.
+     */
+    readonly rewriteRanks: (columnId: ColumnId, ranks: ReadonlyArray<Ranked<TaskId>>) => Effect.Effect<number, RepositoryError>
     /**
      * Clears the assignee of every task in the project assigned to `userId` (member removed),
      * bumping each one's `version` and setting `updatedAt` to `at` like any other change, so a

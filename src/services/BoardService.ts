@@ -10,6 +10,7 @@ import { Outbox } from "../events/Outbox.js"
 import { ColumnRepository } from "../repositories/ColumnRepository.js"
 import { TaskRepository } from "../repositories/TaskRepository.js"
 import { Transactor } from "../repositories/Transactor.js"
+import { keepShort } from "./Placement.js"
 import { ProjectAccess } from "./ProjectAccess.js"
 
 export interface BoardColumn {
@@ -69,8 +70,15 @@ export class BoardService extends Effect.Service<BoardService>()("flowboard/Boar
               if (index < 0) return yield* ValidationError.field("afterId", "no such column in this project")
               rank = Rank.between(existing[index]!.rank, existing[index + 1]?.rank ?? null)
             }
+            // Too long a key re-spreads the board's columns. Column events carry no rank, so none is recorded for it.
+            const id = newId(ColumnId)
+            rank = yield* keepShort<ColumnIdT>({
+              id,
+              others: Effect.succeed(existing),
+              rewrite: (others) => Effect.asVoid(columns.rewriteRanks(projectId, others))
+            })(rank)
             const now = yield* DateTime.now
-            const column = new Column({ id: newId(ColumnId), projectId, name: input.name, rank, wipLimit: input.wipLimit, isDone: input.isDone, createdAt: now, updatedAt: now })
+            const column = new Column({ id, projectId, name: input.name, rank, wipLimit: input.wipLimit, isDone: input.isDone, createdAt: now, updatedAt: now })
             yield* columns.insert(column)
             yield* outbox.record(actor, [columnEvent(ColumnCreatedV1, project, column, now)])
             return column

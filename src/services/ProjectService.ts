@@ -25,7 +25,7 @@ import { ProjectRepository } from "../repositories/ProjectRepository.js"
 import { TaskRepository } from "../repositories/TaskRepository.js"
 import { Transactor } from "../repositories/Transactor.js"
 import { UserRepository } from "../repositories/UserRepository.js"
-import { placeRank } from "./Placement.js"
+import { keepShort, placeRank, type Rebalance } from "./Placement.js"
 import { ProjectAccess } from "./ProjectAccess.js"
 
 export const DEFAULT_COLUMNS: ReadonlyArray<{ readonly name: string; readonly isDone: boolean }> = [
@@ -56,6 +56,16 @@ export class ProjectService extends Effect.Service<ProjectService>()("flowboard/
     const outbox = yield* Outbox
     const access = yield* ProjectAccess
 
+    /**
+     * Projects are ranked within a status across every user, so a rebalance rewrites the whole
+     * status. It records no event: the projects list is fetched, not streamed (docs/architecture.md).
+     */
+    const rebalanceStatus = (status: ProjectStatus, id: ProjectId): Rebalance<ProjectId> => ({
+      id,
+      others: projects.listRanks(status),
+      rewrite: (others) => Effect.asVoid(projects.rewriteRanks(status, others))
+    })
+
     const ownerCount = (projectId: ProjectId) =>
       Effect.map(projects.listMembers(projectId), (members) => members.filter((m) => m.role === "owner").length)
 
@@ -65,14 +75,16 @@ export class ProjectService extends Effect.Service<ProjectService>()("flowboard/
           Effect.gen(function* () {
             const now = yield* DateTime.now
             const last = yield* projects.neighbourRank(input.status, null, "before", null)
+            const id = newId(ProjectId)
+            const rank = yield* keepShort(rebalanceStatus(input.status, id))(Rank.between(Option.getOrNull(last), null))
             const project = new Project({
-              id: newId(ProjectId),
+              id,
               key: input.key,
               name: input.name,
               description: input.description,
               ownerId: actor.user.id,
               status: input.status,
-              rank: Rank.between(Option.getOrNull(last), null),
+              rank,
               version: 1,
               createdAt: now,
               updatedAt: now
@@ -166,7 +178,8 @@ export class ProjectService extends Effect.Service<ProjectService>()("flowboard/
               after: yield* anchor("afterId", input.afterId),
               before: yield* anchor("beforeId", input.beforeId),
               position: input.position ?? "bottom",
-              neighbour: (at, direction) => projects.neighbourRank(input.status, at, direction, id)
+              neighbour: (at, direction) => projects.neighbourRank(input.status, at, direction, id),
+              rebalance: rebalanceStatus(input.status, id)
             })
             const now = yield* DateTime.now
             const next = new Project({ ...project, status: input.status, rank, version: project.version + 1, updatedAt: now })

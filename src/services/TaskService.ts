@@ -1,7 +1,7 @@
 import { DateTime, Effect, Option } from "effect"
 import type { Actor } from "../domain/Actor.js"
 import { NotFound, type RepositoryError, ValidationError, VersionConflict, WipLimitExceeded } from "../domain/Errors.js"
-import { makeEvent, TaskCreatedV1, TaskDeletedV1, TaskMovedV1, TaskUpdatedV1 } from "../domain/DomainEvents.js"
+import { ColumnRebalancedV1, makeEvent, TaskCreatedV1, TaskDeletedV1, TaskMovedV1, TaskUpdatedV1 } from "../domain/DomainEvents.js"
 import { newId, type ColumnId, type ProjectId, TaskId, type TaskId as TaskIdT, type UserId } from "../domain/Ids.js"
 import { type Column, type Priority, Task } from "../domain/Model.js"
 import { decodeCursor, toPage } from "../domain/Page.js"
@@ -12,7 +12,7 @@ import { ColumnRepository } from "../repositories/ColumnRepository.js"
 import { ProjectRepository } from "../repositories/ProjectRepository.js"
 import { TaskRepository } from "../repositories/TaskRepository.js"
 import { Transactor } from "../repositories/Transactor.js"
-import { placeRank } from "./Placement.js"
+import { placeRank, type Rebalance } from "./Placement.js"
 import { ProjectAccess } from "./ProjectAccess.js"
 
 export interface TaskListQuery {
@@ -78,6 +78,26 @@ export class TaskService extends Effect.Service<TaskService>()("flowboard/TaskSe
     const stale = (task: Task, expected: number) =>
       new VersionConflict({ message: "task was changed by someone else", resource: "task", id: task.id, expected, actual: task.version })
 
+    /**
+     * When a key in `columnId` would grow too long, the column's tasks get fresh ranks and the
+     * project's live readers are told to re-read the column (`column.rebalanced.v1`), in the
+     * unit of work of the move or creation that needed it.
+     */
+    const rebalanceColumn = (actor: Actor, projectId: ProjectId, columnId: ColumnId, id: TaskIdT): Rebalance<TaskIdT> => ({
+      id,
+      others: tasks.listRanks(columnId),
+      rewrite: (others) =>
+        Effect.gen(function* () {
+          yield* tasks.rewriteRanks(columnId, others)
+          // Gone only if deleted meanwhile, and then nobody is left to tell.
+          const project = yield* projects.findById(projectId)
+          if (Option.isNone(project)) return
+          const now = yield* DateTime.now
+          const aggregate = { type: "project", id: projectId, version: project.value.version } as const
+          yield* outbox.record(actor, [makeEvent(aggregate, now, new ColumnRebalancedV1({ columnId, tasks: others.length + 1 }))])
+        })
+    })
+
     const save = (next: Task, previous: Task): Effect.Effect<Task, VersionConflict | RepositoryError> =>
       Effect.flatMap(tasks.update(next, previous.version), (ok) => (ok ? Effect.succeed(next) : Effect.fail(stale(previous, previous.version))))
 
@@ -90,15 +110,17 @@ export class TaskService extends Effect.Service<TaskService>()("flowboard/TaskSe
             if (columnId === undefined) return yield* ValidationError.field("columnId", "the board has no columns")
             const column = yield* lockWithRoom(projectId, columnId)
             yield* checkAssignee(projectId, input.assigneeId)
+            const id = newId(TaskId)
             const rank = yield* placeRank<TaskIdT>({
               after: null,
               before: null,
               position: input.position,
-              neighbour: (at, direction) => tasks.neighbourRank(columnId, at, direction, null)
+              neighbour: (at, direction) => tasks.neighbourRank(columnId, at, direction, null),
+              rebalance: rebalanceColumn(actor, projectId, columnId, id)
             })
             const now = yield* DateTime.now
             const task = new Task({
-              id: newId(TaskId),
+              id,
               projectId,
               number: yield* projects.nextTaskNumber(projectId),
               title: input.title,
@@ -177,7 +199,8 @@ export class TaskService extends Effect.Service<TaskService>()("flowboard/TaskSe
               after: yield* anchorIn(to.id, "afterId", input.afterId, id),
               before: yield* anchorIn(to.id, "beforeId", input.beforeId, id),
               position: input.position ?? "bottom",
-              neighbour: (at, direction) => tasks.neighbourRank(to.id, at, direction, id)
+              neighbour: (at, direction) => tasks.neighbourRank(to.id, at, direction, id),
+              rebalance: rebalanceColumn(actor, task.projectId, to.id, id)
             })
             const now = yield* DateTime.now
             const next = new Task({

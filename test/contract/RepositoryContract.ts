@@ -26,6 +26,7 @@ import { projectContract } from "./ProjectContract.js"
 import { projectListContract } from "./ProjectListContract.js"
 import { projectNeighbourContract } from "./ProjectNeighbourContract.js"
 import { projectProgressContract } from "./ProjectProgressContract.js"
+import { rebalanceContract } from "./RebalanceContract.js"
 import { taskContract } from "./TaskContract.js"
 import { taskListContract } from "./TaskListContract.js"
 import { taskNeighbourContract } from "./TaskNeighbourContract.js"
@@ -68,6 +69,7 @@ export const repositoryContract = (name: string, layer: Layer.Layer<RepositoryPo
     taskContract(it)
     taskListContract(it)
     taskNeighbourContract(it)
+    rebalanceContract(it)
     commentContract(it)
     outboxContract(it)
     inboxContract(it)

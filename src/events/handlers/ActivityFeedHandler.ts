@@ -1,5 +1,5 @@
 import { Effect, Either, Option, Schema } from "effect"
-import { ActivityEntry, PROJECT_EVENT_TYPES, projectIdOf } from "../../domain/Activity.js"
+import { ACTIVITY_EVENT_TYPES, ActivityEntry, projectIdOf } from "../../domain/Activity.js"
 import type { RepositoryError } from "../../domain/Errors.js"
 import { decodePayload } from "../../domain/DomainEvents.js"
 import type { OutboxEnvelope } from "../../domain/Events.js"
@@ -72,7 +72,7 @@ export const ActivityFeedHandler = Effect.gen(function* () {
 
   return {
     name: ACTIVITY_FEED_HANDLER,
-    types: PROJECT_EVENT_TYPES,
+    types: ACTIVITY_EVENT_TYPES,
     concurrency: 8,
     retry: handlerRetry,
     handle

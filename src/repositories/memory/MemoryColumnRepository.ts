@@ -1,8 +1,8 @@
 import { Array as Arr, Effect, HashMap, Layer, Option } from "effect"
-import type { Column } from "../../domain/Model.js"
+import { Column } from "../../domain/Model.js"
 import { ColumnRepository } from "../ColumnRepository.js"
 import { MemoryStore, ok, type Tables, violation } from "./MemoryStore.js"
-import { byRankThenId, rowsOf } from "./Query.js"
+import { byRankThenId, rewriteRanks, rowsOf } from "./Query.js"
 
 const checkProject = (t: Tables, column: Column) =>
   HashMap.has(t.projects, column.projectId) ? Option.none() : Option.some("board_columns.project_id: no such project")
@@ -44,7 +44,17 @@ export const MemoryColumnRepository = Layer.effect(
           rowsOf(t.tasks).some((task) => task.columnId === id)
             ? violation("tasks.column_id: the column still holds tasks")
             : ok(undefined, { ...t, columns: HashMap.remove(t.columns, id) })
-        )
+        ),
+      rewriteRanks: (projectId, ranks) =>
+        store.write((t) => {
+          const [count, columns] = rewriteRanks(
+            t.columns,
+            ranks,
+            (column) => column.projectId === projectId,
+            (column, rank) => new Column({ ...column, rank })
+          )
+          return ok(count, { ...t, columns })
+        })
     })
   })
 )

@@ -1,8 +1,8 @@
 import { Array as Arr, DateTime, Effect, HashMap, Layer, Option, Order } from "effect"
-import { Member } from "../../domain/Model.js"
+import { Member, Project } from "../../domain/Model.js"
 import { ProjectRepository, type ProjectFilter } from "../ProjectRepository.js"
 import { memberKey, MemoryStore, ok, requireNextVersion, type Tables, violation } from "./MemoryStore.js"
-import { containsIgnoringCase, neighbourRank, pageAfter, rowsOf } from "./Query.js"
+import { containsIgnoringCase, neighbourRank, pageAfter, ranksOf, rewriteRanks, rowsOf } from "./Query.js"
 
 const keyTakenByOther = (t: Tables, key: string, id: string): boolean =>
   rowsOf(t.projects).some((row) => row.project.key === key && row.project.id !== id)
@@ -75,6 +75,17 @@ export const MemoryProjectRepository = Layer.effect(
             exclude
           )
         ),
+      listRanks: (status) => store.read((t) => ranksOf(projectsOf(t).filter((p) => p.status === status))),
+      rewriteRanks: (status, ranks) =>
+        store.write((t) => {
+          const [count, projects] = rewriteRanks(
+            t.projects,
+            ranks,
+            (row) => row.project.status === status,
+            (row, rank) => ({ ...row, project: new Project({ ...row.project, rank, version: row.project.version + 1 }) })
+          )
+          return ok(count, { ...t, projects })
+        }),
       nextTaskNumber: (id) =>
         store.write((t) =>
           Option.match(HashMap.get(t.projects, id), {

@@ -2,7 +2,7 @@ import { Array as Arr, DateTime, Effect, HashMap, Layer, Option } from "effect"
 import { Task } from "../../domain/Model.js"
 import { type TaskFilter, TaskRepository } from "../TaskRepository.js"
 import { MemoryStore, ok, requireNextVersion, type Tables, violation } from "./MemoryStore.js"
-import { byRankThenId, containsIgnoringCase, neighbourRank, pageAfter, rowsOf } from "./Query.js"
+import { byRankThenId, containsIgnoringCase, neighbourRank, pageAfter, ranksOf, rewriteRanks, rowsOf } from "./Query.js"
 
 /** The constraints Postgres checks on every write of a task row. */
 const constraintFault = (t: Tables, task: Task): Option.Option<string> => {
@@ -84,6 +84,17 @@ export const MemoryTaskRepository = Layer.effect(
             exclude
           )
         ),
+      listRanks: (columnId) => store.read((t) => ranksOf(rowsOf(t.tasks).filter((task) => task.columnId === columnId))),
+      rewriteRanks: (columnId, ranks) =>
+        store.write((t) => {
+          const [count, tasks] = rewriteRanks(
+            t.tasks,
+            ranks,
+            (task) => task.columnId === columnId,
+            (task, rank) => new Task({ ...task, rank, version: task.version + 1 })
+          )
+          return ok(count, { ...t, tasks })
+        }),
       unassignAll: (projectId, userId, at) =>
         store.write((t) => {
           const changed = rowsOf(t.tasks)

@@ -46,3 +46,28 @@ export const neighbourRank = <A extends Ranked>(
 /** `ILIKE '%' || escaped || '%'`: a literal substring, case-insensitive. */
 export const containsIgnoringCase = (haystack: string, needle: string): boolean =>
   haystack.toLowerCase().includes(needle.toLowerCase())
+
+/** The rows' places, in (rank, id) order: what `listRanks` answers. */
+export const ranksOf = <A extends Ranked>(rows: ReadonlyArray<A>): ReadonlyArray<{ readonly id: A["id"]; readonly rank: string }> =>
+  Arr.sort(rows, byRankThenId).map((row) => ({ id: row.id, rank: row.rank }))
+
+/**
+ * A rebalance's writes to one table: each listed row that is still in the list (`inList`) gets
+ * its new rank through `rerank`. Returns the table and how many rows were rewritten.
+ */
+export const rewriteRanks = <A>(
+  table: HashMap.HashMap<string, A>,
+  ranks: ReadonlyArray<{ readonly id: string; readonly rank: string }>,
+  inList: (row: A) => boolean,
+  rerank: (row: A, rank: string) => A
+): readonly [number, HashMap.HashMap<string, A>] => {
+  let rows = table
+  let count = 0
+  for (const { id, rank } of ranks) {
+    const row = Option.filter(HashMap.get(rows, id), inList)
+    if (Option.isNone(row)) continue
+    rows = HashMap.set(rows, id, rerank(row.value, rank))
+    count++
+  }
+  return [count, rows]
+}

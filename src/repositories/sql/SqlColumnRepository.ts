@@ -3,7 +3,7 @@ import { Effect, Layer, Schema } from "effect"
 import { ColumnId, ProjectId } from "../../domain/Ids.js"
 import { Column } from "../../domain/Model.js"
 import { ColumnRepository } from "../ColumnRepository.js"
-import { Timestamp, traced } from "./SqlSupport.js"
+import { RankArrays, Timestamp, toRankArrays, traced } from "./SqlSupport.js"
 
 const ColumnRow = Schema.Struct({ ...Column.fields, createdAt: Timestamp, updatedAt: Timestamp })
 const ColumnFromRow = Schema.transform(ColumnRow, Schema.typeSchema(Column), {
@@ -40,6 +40,15 @@ export const SqlColumnRepositoryLive = Layer.effect(
       Request: ColumnRow,
       execute: (row) => sql`UPDATE board_columns SET ${sql.update(row, ["id"])} WHERE id = ${row.id}`
     })
+    const rewriteRanks = SqlSchema.findAll({
+      Request: Schema.Struct({ projectId: ProjectId, ranks: RankArrays(ColumnId) }),
+      Result: Schema.Struct({ id: ColumnId }),
+      execute: ({ projectId, ranks }) =>
+        sql`UPDATE board_columns SET rank = fresh.rank
+            FROM unnest(${ranks.ids}::uuid[], ${ranks.ranks}::text[]) AS fresh(id, rank)
+            WHERE board_columns.id = fresh.id AND board_columns.project_id = ${projectId}
+            RETURNING board_columns.id`
+    })
 
     return ColumnRepository.of({
       insert: (column) => insert(column).pipe(traced("SqlColumnRepository.insert")),
@@ -48,7 +57,12 @@ export const SqlColumnRepositoryLive = Layer.effect(
       listByProject: (projectId) => listByProject(projectId).pipe(traced("SqlColumnRepository.listByProject")),
       update: (column) => update(column).pipe(traced("SqlColumnRepository.update")),
       delete: (id) =>
-        sql`DELETE FROM board_columns WHERE id = ${id}`.pipe(Effect.asVoid, traced("SqlColumnRepository.delete"))
+        sql`DELETE FROM board_columns WHERE id = ${id}`.pipe(Effect.asVoid, traced("SqlColumnRepository.delete")),
+      rewriteRanks: (projectId, ranks) =>
+        (ranks.length === 0 ? Effect.succeed([]) : rewriteRanks({ projectId, ranks: toRankArrays(ranks) })).pipe(
+          Effect.map((rows) => rows.length),
+          traced("SqlColumnRepository.rewriteRanks")
+        )
     })
   })
 )

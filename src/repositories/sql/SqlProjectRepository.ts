@@ -5,7 +5,17 @@ import { ProjectId, UserId } from "../../domain/Ids.js"
 import { Member, Project, ProjectStatus } from "../../domain/Model.js"
 import { ProjectRepository } from "../ProjectRepository.js"
 import { toRepositoryError } from "./SqlErrors.js"
-import { containsPattern, neighbourQuery, PageRequest, requireNextVersion, Timestamp, traced } from "./SqlSupport.js"
+import {
+  containsPattern,
+  neighbourQuery,
+  PageRequest,
+  RankArrays,
+  RankRow,
+  requireNextVersion,
+  Timestamp,
+  toRankArrays,
+  traced
+} from "./SqlSupport.js"
 
 const ProjectRow = Schema.Struct({ ...Project.fields, createdAt: Timestamp, updatedAt: Timestamp })
 const ProjectFromRow = Schema.transform(ProjectRow, Schema.typeSchema(Project), {
@@ -80,6 +90,21 @@ export const SqlProjectRepositoryLive = Layer.effect(
             ORDER BY ${neighbour.order} LIMIT 1`
       }
     })
+    const listRanks = SqlSchema.findAll({
+      Request: ProjectStatus,
+      Result: RankRow(ProjectId),
+      execute: (status) => sql`SELECT id, rank FROM projects WHERE status = ${status} ORDER BY rank, id`
+    })
+    // As the task adapter's: one statement, and a project moved to another status meanwhile is left alone.
+    const rewriteRanks = SqlSchema.findAll({
+      Request: Schema.Struct({ status: ProjectStatus, ranks: RankArrays(ProjectId) }),
+      Result: Returned,
+      execute: ({ ranks, status }) =>
+        sql`UPDATE projects SET rank = fresh.rank, version = projects.version + 1
+            FROM unnest(${ranks.ids}::uuid[], ${ranks.ranks}::text[]) AS fresh(id, rank)
+            WHERE projects.id = fresh.id AND projects.status = ${status}
+            RETURNING projects.id`
+    })
     const nextTaskNumber = SqlSchema.findOne({
       Request: ProjectId,
       Result: Schema.Struct({ taskSeq: Schema.Int }),
@@ -141,6 +166,12 @@ export const SqlProjectRepositoryLive = Layer.effect(
         neighbourRank({ status, anchor, direction, exclude }).pipe(
           Effect.map(Option.map((row) => row.rank)),
           traced("SqlProjectRepository.neighbourRank")
+        ),
+      listRanks: (status) => listRanks(status).pipe(traced("SqlProjectRepository.listRanks")),
+      rewriteRanks: (status, ranks) =>
+        (ranks.length === 0 ? Effect.succeed([]) : rewriteRanks({ status, ranks: toRankArrays(ranks) })).pipe(
+          Effect.map((rows) => rows.length),
+          traced("SqlProjectRepository.rewriteRanks")
         ),
       nextTaskNumber: (id) =>
         nextTaskNumber(id).pipe(

@@ -2,6 +2,7 @@ import type { SqlClient } from "@effect/sql"
 import type { SqlError } from "@effect/sql/SqlError"
 import { Effect, type ParseResult, Schema } from "effect"
 import type { RepositoryError } from "../../domain/Errors.js"
+import type { Ranked } from "../../domain/Rank.js"
 import { toRepositoryError } from "./SqlErrors.js"
 
 /** Row codecs shared by the SQL adapters: the drivers hand timestamptz over as JS `Date`s. */
@@ -50,4 +51,16 @@ export const neighbourQuery = (
     ...(exclude === null ? [] : [sql`id <> ${exclude}`])
   ],
   order: direction === "after" ? sql`rank, id` : sql`rank DESC, id DESC`
+})
+
+/** An item's place in its list, as `listRanks` reads it. */
+export const RankRow = <Id extends Schema.Schema.Any>(id: Id) => Schema.Struct({ id, rank: Schema.String })
+
+/** A rebalance's new ranks as two parallel arrays, for `unnest($ids, $ranks)`: one statement, two parameters. */
+export const RankArrays = <Id extends Schema.Schema.Any>(id: Id) =>
+  Schema.Struct({ ids: Schema.Array(id), ranks: Schema.Array(Schema.String) })
+
+export const toRankArrays = <Id>(ranked: ReadonlyArray<Ranked<Id>>) => ({
+  ids: ranked.map((item) => item.id),
+  ranks: ranked.map((item) => item.rank)
 })

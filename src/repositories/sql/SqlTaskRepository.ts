@@ -8,9 +8,12 @@ import {
   decodeCount,
   NullableTimestamp,
   PageRequest,
+  RankArrays,
+  RankRow,
   requireNextVersion,
   Timestamp,
   neighbourQuery,
+  toRankArrays,
   traced
 } from "./SqlSupport.js"
 
@@ -106,6 +109,23 @@ export const SqlTaskRepositoryLive = Layer.effect(
             ORDER BY ${neighbour.order} LIMIT 1`
       }
     })
+    const listRanks = SqlSchema.findAll({
+      Request: ColumnId,
+      Result: RankRow(TaskId),
+      execute: (columnId) => sql`SELECT id, rank FROM tasks WHERE column_id = ${columnId} ORDER BY rank, id`
+    })
+    // Two array parameters whatever the count, where VALUES would need two per row (and
+    // Postgres allows 65,535). The column condition is checked again on the row it updates, so a
+    // task moved out by a transaction that committed meanwhile keeps the rank its column gave it.
+    const rewriteRanks = SqlSchema.findAll({
+      Request: Schema.Struct({ columnId: ColumnId, ranks: RankArrays(TaskId) }),
+      Result: Schema.Struct({ id: TaskId }),
+      execute: ({ columnId, ranks }) =>
+        sql`UPDATE tasks SET rank = fresh.rank, version = tasks.version + 1
+            FROM unnest(${ranks.ids}::uuid[], ${ranks.ranks}::text[]) AS fresh(id, rank)
+            WHERE tasks.id = fresh.id AND tasks.column_id = ${columnId}
+            RETURNING tasks.id`
+    })
 
     return TaskRepository.of({
       insert: (task) => insert(task).pipe(traced("SqlTaskRepository.insert")),
@@ -130,6 +150,12 @@ export const SqlTaskRepositoryLive = Layer.effect(
         neighbourRank({ columnId, anchor, direction, exclude }).pipe(
           Effect.map(Option.map((row) => row.rank)),
           traced("SqlTaskRepository.neighbourRank")
+        ),
+      listRanks: (columnId) => listRanks(columnId).pipe(traced("SqlTaskRepository.listRanks")),
+      rewriteRanks: (columnId, ranks) =>
+        (ranks.length === 0 ? Effect.succeed([]) : rewriteRanks({ columnId, ranks: toRankArrays(ranks) })).pipe(
+          Effect.map((rows) => rows.length),
+          traced("SqlTaskRepository.rewriteRanks")
         ),
       unassignAll: (projectId, userId, at) =>
         unassignAll({ projectId, userId, at }).pipe(traced("SqlTaskRepository.unassignAll"))

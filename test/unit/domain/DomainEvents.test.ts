@@ -58,6 +58,7 @@ const samples: { readonly [T in EventType]: PayloadJsonOf<T> } = {
   "column.updated.v1": { ...column, wipLimit: null },
   "column.deleted.v1": { ...column, isDone: true },
   "columns.reordered.v1": { columnIds: [otherColumnId, columnId] },
+  "column.rebalanced.v1": { columnId, tasks: 3 },
   "task.created.v1": { projectId, number: 1, title: "Write the spec", columnId, assigneeId: null },
   "task.updated.v1": { projectId, changed: ["title", "assigneeId"] },
   "task.moved.v1": { projectId, fromColumnId: columnId, toColumnId: otherColumnId, rank: "n", completed: true },
@@ -183,6 +184,12 @@ describe("DomainEvents", () => {
       const task = yield* aTask(actor, project.id, { assigneeId: mate.user.id, dueAt: DateTime.unsafeMake(Duration.toMillis(Duration.minutes(5))) })
       const edited = yield* tasks.update(actor, task.id, new UpdateTask({ version: task.version, title: "Write the spec, again" }))
       yield* tasks.move(actor, task.id, new MoveTask({ version: edited.version, columnId: column("In progress") }))
+      // Two tasks moved in turn into one gap until its keys are rebalanced (column.rebalanced.v1).
+      const [x, y, z] = yield* Effect.forEach(["X", "Y", "Z"], (title) => aTask(actor, project.id, { title, columnId: column("Review") }))
+      for (let i = 0; i < 400; i++) {
+        const mover = yield* tasks.get(actor, (i % 2 === 0 ? z! : y!).id)
+        yield* tasks.move(actor, mover.id, new MoveTask({ version: mover.version, columnId: column("Review"), afterId: x!.id }))
+      }
       const said = yield* comments.add(actor, task.id, new CreateComment({ body: "on it" }))
       yield* comments.delete(actor, task.id, said.id)
 

@@ -2,9 +2,12 @@ import { describe, expect, it } from "@effect/vitest"
 import { Effect } from "effect"
 import type { Actor } from "../../../src/domain/Actor.js"
 import { ColumnId, newId, type ProjectId } from "../../../src/domain/Ids.js"
+import * as Rank from "../../../src/domain/Rank.js"
 import { CreateColumn, MoveTask, ReorderColumns, UpdateColumn } from "../../../src/domain/Requests.js"
+import { ColumnRepository } from "../../../src/repositories/ColumnRepository.js"
 import { BoardService } from "../../../src/services/BoardService.js"
 import { TaskService } from "../../../src/services/TaskService.js"
+import { aColumn } from "../../contract/Fixtures.js"
 import { aMember, aProject, aTask, columnsByName, expectFailure, expectInvalid, fresh, recording, signUp, summary } from "./Fixtures.js"
 
 const DEFAULTS = ["Backlog", "To do", "In progress", "Review", "Done"]
@@ -43,6 +46,27 @@ describe("BoardService", () => {
         expect(yield* columnNames(actor, project.id)).toEqual(["Backlog", "To do", "In progress", "Blocked", "Review", "Done", "Shipped", "Archive"])
         expect(events.map(summary)).toEqual([{ type: "column.created.v1", aggregateId: project.id, aggregateVersion: 1 }])
         expect(events[0]!.payload).toEqual({ columnId: blocked.id, name: "Blocked", wipLimit: 3, isDone: false })
+      }).pipe(fresh)
+    )
+
+    it.effect("re-spreads the board's columns when a new column's key would be too long, keeping their order", () =>
+      Effect.gen(function* () {
+        const { actor, project } = yield* ownerWithProject
+        const board = yield* BoardService
+        // Two neighbours whose keys leave no room within the bound (a board of 50 columns cannot
+        // get there by itself; keys written before the bound can).
+        const columns = yield* ColumnRepository
+        const long = "V".repeat(Rank.MAX_LENGTH - 1)
+        const [left, right] = [aColumn(project.id, { name: "Left", rank: `${long}1` }), aColumn(project.id, { name: "Right", rank: `${long}2` })]
+        yield* columns.insert(left)
+        yield* columns.insert(right)
+        const [created, events] = yield* recording(board.createColumn(actor, project.id, new CreateColumn({ name: "Between", afterId: left.id })))
+        const listed = yield* board.listColumns(actor, project.id)
+        expect(listed.map((c) => c.name)).toEqual(["Backlog", "To do", "In progress", "Left", "Between", "Right", "Review", "Done"])
+        expect(listed.map((c) => c.rank)).toEqual(Rank.spread(8))
+        expect(created.rank).toBe(Rank.spread(8)[4])
+        // Column events carry no rank: a re-spread records nothing of its own.
+        expect(events.map(summary)).toEqual([{ type: "column.created.v1", aggregateId: project.id, aggregateVersion: 1 }])
       }).pipe(fresh)
     )
 

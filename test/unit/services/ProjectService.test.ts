@@ -3,6 +3,7 @@ import { Effect, Option } from "effect"
 import type { Actor } from "../../../src/domain/Actor.js"
 import { newId, ProjectId, type ProjectId as ProjectIdT, UserId } from "../../../src/domain/Ids.js"
 import type { Project, ProjectStatus } from "../../../src/domain/Model.js"
+import * as Rank from "../../../src/domain/Rank.js"
 import { AddMember, CreateComment, CreateProject, MoveProject, UpdateMember, UpdateProject } from "../../../src/domain/Requests.js"
 import { ColumnRepository } from "../../../src/repositories/ColumnRepository.js"
 import { CommentRepository } from "../../../src/repositories/CommentRepository.js"
@@ -250,6 +251,26 @@ describe("ProjectService", () => {
         expect(yield* orderIn(ada.actor, "active")).toEqual(["CC", "DD", "BB", "AA"])
         yield* move(ada.actor, yield* current(c!), { status: "active", afterId: a!.id })
         expect(yield* orderIn(ada.actor, "active")).toEqual(["DD", "BB", "AA", "CC"])
+      }).pipe(fresh)
+    )
+
+    it.effect("rebalances a status whose key would grow too long: same order, versions bumped, no event of its own", () =>
+      Effect.gen(function* () {
+        const ada = yield* signUp()
+        const [a, b, c, d] = yield* Effect.forEach(["AA", "BB", "CC", "DD"], (key) => aProject(ada.actor, { key, status: "on_hold" }))
+        const current = (p: Project) => Effect.map(stored(p.id), Option.getOrThrow)
+        const types = new Set<string>()
+        // BB and CC in turn right after AA: the gap after AA halves with every move.
+        for (let i = 0; i < 400; i++) {
+          const [, events] = yield* recording(move(ada.actor, yield* current(i % 2 === 0 ? c! : b!), { status: "on_hold", afterId: a!.id }))
+          for (const event of events) types.add(event.type)
+        }
+        expect(yield* orderIn(ada.actor, "on_hold")).toEqual(["AA", "BB", "CC", "DD"])
+        const ranks = yield* Effect.forEach([a!, b!, c!, d!], (p) => Effect.map(current(p), (stored) => stored.rank))
+        expect(Math.max(...ranks.map((rank) => rank.length))).toBeLessThanOrEqual(Rank.MAX_LENGTH)
+        // DD never moved: only a rebalance rewrote it, and bumped its version.
+        expect((yield* current(d!)).version).toBeGreaterThan(1)
+        expect([...types]).toEqual(["project.moved.v1"])
       }).pipe(fresh)
     )
 

@@ -2,11 +2,13 @@ import { describe, expect, it } from "@effect/vitest"
 import { DateTime, Duration, Effect, Option, TestClock } from "effect"
 import type { Actor } from "../../../src/domain/Actor.js"
 import { newId, TaskId, type TaskId as TaskIdT, UserId } from "../../../src/domain/Ids.js"
+import * as Rank from "../../../src/domain/Rank.js"
 import { CreateColumn, MoveTask, UpdateColumn, UpdateTask } from "../../../src/domain/Requests.js"
 import { TaskRepository } from "../../../src/repositories/TaskRepository.js"
 import { BoardService } from "../../../src/services/BoardService.js"
 import { TaskService, type TaskListQuery } from "../../../src/services/TaskService.js"
 import {
+  allEvents,
   aMember,
   aProject,
   aTask,
@@ -319,6 +321,100 @@ describe("TaskService", () => {
         }
         expect(yield* titlesIn(actor, project.id, todo)).toEqual(["A", "B", "C"])
       }).pipe(fresh)
+    )
+
+    // The case: B and C are moved in turn right after A, each into the gap the other
+    // left, so without a bound the key grows by a character every five moves or so.
+    it.effect("keeps every key within Rank.MAX_LENGTH when tasks are moved 10,000 times into the same gap", () =>
+      Effect.gen(function* () {
+        const { actor, project, column } = yield* ownerWithProject
+        const todo = column("To do")
+        const [, a, b, c] = yield* Effect.forEach(["Top", "A", "B", "C", "Tail"], (title) => aTask(actor, project.id, { title, columnId: todo }))
+        let longest = 0
+        for (let i = 0; i < 10_000; i++) {
+          const moved = yield* moveTask(actor, (i % 2 === 0 ? c! : b!).id, { columnId: todo, afterId: a!.id })
+          longest = Math.max(longest, moved.rank.length)
+        }
+        expect(longest).toBeLessThanOrEqual(Rank.MAX_LENGTH)
+        const board = yield* Effect.flatMap(BoardService, (service) => service.board(actor, project.id))
+        const ranks = board.columns.find((c) => c.column.id === todo)!.tasks.map((task) => task.rank)
+        expect(Math.max(...ranks.map((rank) => rank.length))).toBeLessThanOrEqual(Rank.MAX_LENGTH)
+        // The last move put B right after A, C having gone there just before it.
+        expect(yield* titlesIn(actor, project.id, todo)).toEqual(["Top", "A", "B", "C", "Tail"])
+        // The bound was reached and kept by rebalancing, not by luck.
+        const rebalances = (yield* allEvents).filter((event) => event.type === "column.rebalanced.v1")
+        expect(rebalances.length).toBeGreaterThan(10_000 / 200)
+      }).pipe(fresh)
+    )
+
+    /** Moves B and C in turn right after A until a move needs a rebalance; that move's result and events. */
+    const untilRebalanced = (actor: Actor, todo: Parameters<typeof titlesIn>[2], a: TaskIdT, b: TaskIdT, c: TaskIdT) =>
+      Effect.gen(function* () {
+        for (let i = 0; i < 1_000; i++) {
+          const [moved, events] = yield* recording(moveTask(actor, i % 2 === 0 ? c : b, { columnId: todo, afterId: a }))
+          if (events.some((event) => event.type === "column.rebalanced.v1")) return [moved, events] as const
+        }
+        return yield* Effect.dieMessage("no rebalance in 1,000 moves into one gap")
+      })
+
+    it.effect("records column.rebalanced.v1 exactly once per rebalance, before the move, in the same unit of work", () =>
+      Effect.gen(function* () {
+        const { actor, project, column } = yield* ownerWithProject
+        const todo = column("To do")
+        const [a, b, c, d] = yield* Effect.forEach(["A", "B", "C", "D"], (title) => aTask(actor, project.id, { title, columnId: todo }))
+        yield* aTask(actor, project.id, { title: "Elsewhere", columnId: column("Review") })
+        const [moved, events] = yield* untilRebalanced(actor, todo, a!.id, b!.id, c!.id)
+        expect(events.map(summary)).toEqual([
+          { type: "column.rebalanced.v1", aggregateId: project.id, aggregateVersion: project.version },
+          { type: "task.moved.v1", aggregateId: moved.id, aggregateVersion: moved.version }
+        ])
+        expect(events[0]!.payload).toEqual({ columnId: todo, tasks: 4 })
+        // The move's event carries the moved task's key on the new scale.
+        expect(events[1]!.payload).toMatchObject({ rank: moved.rank })
+        const rows = (yield* taskRows(project.id)).filter((task) => task.columnId === todo)
+        expect(rows.map((task) => task.rank)).toEqual(Rank.spread(4))
+        expect(rows.map((task) => task.title)).toEqual(moved.id === b!.id ? ["A", "B", "C", "D"] : ["A", "C", "B", "D"])
+        expect(yield* stored(d!.id)).toMatchObject({ rank: Rank.spread(4)[3], updatedAt: d!.updatedAt })
+      }).pipe(fresh)
+    )
+
+    it.effect("bumps the versions a rebalance rewrites, so an edit based on a row read before it is refused", () =>
+      Effect.gen(function* () {
+        const { actor, project, column } = yield* ownerWithProject
+        const todo = column("To do")
+        const [a, b, c, d] = yield* Effect.forEach(["A", "B", "C", "D"], (title) => aTask(actor, project.id, { title, columnId: todo }))
+        yield* untilRebalanced(actor, todo, a!.id, b!.id, c!.id)
+        // D was read at version 1 and never edited; the rebalance rewrote its rank.
+        const rewritten = yield* stored(d!.id)
+        expect(rewritten.version).toBe(2)
+        const tasks = yield* TaskService
+        yield* tasks.update(actor, d!.id, new UpdateTask({ version: d!.version, title: "Stale" })).pipe(expectFailure("VersionConflict"))
+        expect(yield* stored(d!.id)).toEqual(rewritten)
+        // With the version it reads now, the edit goes through and the rank stays on the new scale.
+        const edited = yield* tasks.update(actor, d!.id, new UpdateTask({ version: rewritten.version, title: "Fresh" }))
+        expect(edited.rank).toBe(rewritten.rank)
+      }).pipe(fresh)
+    )
+
+    it.effect("rolls a rebalance back with the move that needed it", () =>
+      Effect.gen(function* () {
+        const { actor, project, column } = yield* ownerWithProject
+        const todo = column("To do")
+        const [a, b, c] = yield* Effect.forEach(["A", "B", "C"], (title) => aTask(actor, project.id, { title, columnId: todo }))
+        // The mover lands between A and the other one; stop at the move whose key would be too long.
+        for (let i = 0; ; i++) {
+          const [mover, other] = i % 2 === 0 ? [c!, b!] : [b!, c!]
+          if (Rank.between((yield* stored(a!.id)).rank, (yield* stored(other.id)).rank).length > Rank.MAX_LENGTH) {
+            const before = yield* taskRows(project.id)
+            yield* failOutbox(true)
+            yield* moveTask(actor, mover.id, { columnId: todo, afterId: a!.id }).pipe(expectFailure("RepositoryError"))
+            yield* failOutbox(false)
+            expect(yield* taskRows(project.id)).toEqual(before)
+            return
+          }
+          yield* moveTask(actor, mover.id, { columnId: todo, afterId: a!.id })
+        }
+      }).pipe(withFaultyOutbox)
     )
 
     it.effect("rejects anchors that are not in the target column, or the task itself, naming the field", () =>

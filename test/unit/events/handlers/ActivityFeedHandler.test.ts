@@ -3,6 +3,8 @@ import { Effect } from "effect"
 import type { ProjectId } from "../../../../src/domain/Ids.js"
 import { CreateComment, MoveTask } from "../../../../src/domain/Requests.js"
 import { ActivityFeedHandler } from "../../../../src/events/handlers/ActivityFeedHandler.js"
+import { ProjectProgressHandler } from "../../../../src/events/handlers/ProjectProgressHandler.js"
+import { wants } from "../../../../src/events/HandlerRegistry.js"
 import { ActivityRepository } from "../../../../src/repositories/ActivityRepository.js"
 import { CommentService } from "../../../../src/services/CommentService.js"
 import { ProjectService } from "../../../../src/services/ProjectService.js"
@@ -42,6 +44,16 @@ describe("ActivityFeedHandler", () => {
         projectId: project.id,
         payloadKey: "FEED"
       })
+    }).pipe(fresh))
+
+  it.effect("leaves rebalances out: a live board must re-read, but nobody did anything", () =>
+    Effect.gen(function* () {
+      const feed = yield* ActivityFeedHandler
+      const progress = yield* ProjectProgressHandler
+      expect(wants(feed, "column.rebalanced.v1")).toBe(false)
+      expect(wants(feed, "columns.reordered.v1")).toBe(true)
+      // Counts per column do not change when ranks do.
+      expect(wants(progress, "column.rebalanced.v1")).toBe(false)
     }).pipe(fresh))
 
   it.effect("is idempotent: the same envelope twice leaves one entry", () =>
