@@ -13,10 +13,10 @@ import { WorldLive } from "../support/fuzz/World.js"
  * SQL adapters. No 5xx; every status and body as the contract and the served OpenAPI document
  * declare them; a refusal changes nothing in the database. The long run is `npm run test:fuzz`.
  *
- * A fresh seed each run (fast-check's report names it; `FUZZ_SEED` replays one). Forty runs
+ * A fresh seed each run (fast-check's report names it; `FUZZ_SEED` replays one). Thirty runs
  * per stack cost about a second of test time each (docs/testing.md).
  */
-const RUNS = 40
+const RUNS = 30
 const seed = process.env["FUZZ_SEED"] === undefined ? Date.now() ^ (Math.random() * 2 ** 31) : Number(process.env["FUZZ_SEED"])
 
 const contractOn = <E>(name: string, database: Layer.Layer<SqlClient.SqlClient, E>) =>
