@@ -80,6 +80,9 @@ const resolveRef = (world: WorldShape, pools: Pools, context: Context, ref: Ref)
 
 const withoutBearer = (authorization: string) => authorization.replace(/^Bearer /, "")
 
+/** What fetch refuses in a header value (CR, LF, NUL, beyond Latin-1): no client can send it, so neither do we. */
+const sendable = (value: string) => value.replace(/[\r\n\0]|[^\u0000-\u00ff]/g, "?")
+
 const bodyParts = (body: Body, ref: (r: Ref) => Resolved): { readonly body: string | Uint8Array | undefined; readonly contentType: string | null } => {
   switch (body._tag) {
     case "None":
@@ -111,7 +114,7 @@ export const concrete = (world: WorldShape, pools: Pools, op: Operation, plan: P
   ]
   const headers: Record<string, string> = {}
   if (authorization !== undefined && !plan.tokenInQuery) headers["authorization"] = authorization
-  for (const [name, value] of Object.entries(plan.headers)) headers[name] = typeof value === "string" ? value : String(ref(value))
+  for (const [name, value] of Object.entries(plan.headers)) headers[name] = sendable(typeof value === "string" ? value : String(ref(value)))
   const { body, contentType } = bodyParts(plan.body, ref)
   if (contentType !== null) headers["content-type"] = contentType
   return { method: plan.method, target: query.length === 0 ? path : `${path}?${query.join("&")}`, headers, body }
