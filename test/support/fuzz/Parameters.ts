@@ -51,22 +51,32 @@ export const queryArb = (op: Operation, broken: boolean): fc.Arbitrary<readonly 
     }
   })
 
-export const headersArb = (op: Operation, broken: boolean): fc.Arbitrary<readonly [Readonly<Record<string, string | Ref>>, string | undefined]> =>
+type Headers = readonly [Readonly<Record<string, string | Ref>>, string | undefined]
+
+/** `X-Request-Id` as clients send it: kept when well-formed, replaced otherwise; the error body's `correlationId` must be the one answered. */
+const REQUEST_IDS = ["", "short", "a".repeat(128), "a".repeat(129), "../../etc/passwd", "id with spaces", "0192b7c4-2f3e-7000-8000-000000000000", "é-é-é-é-é"]
+const badRequestId: fc.Arbitrary<Headers> = fc.constantFrom(...REQUEST_IDS).map((id) => [{ "x-request-id": id }, "header:requestId"] as const)
+
+const declaredHeaders = (op: Operation, broken: boolean): fc.Arbitrary<Headers> =>
   Option.match(op.headers, {
-    onNone: () => fc.constant([{}, undefined] as const),
+    onNone: () => fc.constant<Headers>([{}, undefined]),
     onSome: (schema) => {
       const names = fieldNames(schema.ast)
       return fc
         .record({ value: wireValue(schema), name: fc.constantFrom(...names), what: fc.nat() })
-        .map(({ name, value, what }) => {
+        .map(({ name, value, what }): Headers => {
           const headers: Record<string, string | Ref> = {}
           if (isObject(value.value)) for (const [k, v] of Object.entries(value.value)) headers[k] = String(v)
-          if (!broken && name === "last-event-id" && what % 2 === 0) return [{ ...headers, [name]: new Ref("event", what) }, undefined] as const
+          if (!broken && name === "last-event-id" && what % 2 === 0) return [{ ...headers, [name]: new Ref("event", what) }, undefined]
           if (broken) {
             const bad = ["", " ", "x".repeat(200), "x".repeat(201), "é", "not-a-uuid", "0192B7C4-2F3E-7000-8000-000000000000"][what % 7]!
-            return [{ ...headers, [name]: bad }, "header:badValue"] as const
+            return [{ ...headers, [name]: bad }, "header:badValue"]
           }
-          return [headers, value.side === "encoded" ? "header:encodedSide" : undefined] as const
+          return [headers, value.side === "encoded" ? "header:encodedSide" : undefined]
         })
     }
   })
+
+/** The operation's declared headers; when headers are the part to break, one of them, or the request id. */
+export const headersArb = (op: Operation, broken: boolean): fc.Arbitrary<Headers> =>
+  broken && Option.isSome(op.headers) ? fc.oneof(declaredHeaders(op, true), badRequestId) : broken ? badRequestId : declaredHeaders(op, false)

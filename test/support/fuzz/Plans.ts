@@ -121,7 +121,7 @@ const focusFor = (op: Operation, otherMethods: ReadonlyArray<HttpMethod>): fc.Ar
   if (otherMethods.length > 0) parts.push({ weight: 1, arbitrary: fc.constant("method") })
   if (op.params.length > 0) parts.push({ weight: 2, arbitrary: fc.constant("path") })
   if (Option.isSome(op.urlParams)) parts.push({ weight: 3, arbitrary: fc.constant("query") })
-  if (Option.isSome(op.headers)) parts.push({ weight: 1, arbitrary: fc.constant("header") })
+  parts.push({ weight: 1, arbitrary: fc.constant("header") })
   return fc.oneof(...parts)
 }
 
