@@ -54,7 +54,8 @@ const identity = (admin: Client, user: User, scopes: ReadonlyArray<"read" | "wri
     } satisfies Identity
   })
 
-const makeCast = Effect.gen(function* () {
+/** The cast, created through the API of whatever stack is around (the in-memory one here, SQL for the contract fuzz). */
+export const makeCast = Effect.gen(function* () {
   const bootstrapped = yield* bootstrapAdmin
   const adminClient = yield* clientWithKey(bootstrapped.token)
   const member = (name: string) =>
