@@ -2,6 +2,7 @@ import { HttpApi, OpenApi } from "@effect/platform"
 import {
   InternalError,
   LengthRequired,
+  MethodNotAllowed,
   PayloadTooLarge,
   RequestHeaderFieldsTooLarge,
   ServiceUnavailable,
@@ -12,7 +13,7 @@ import { ActivityApi } from "./ActivityApi.js"
 import { BoardApi } from "./BoardApi.js"
 import { DatabaseInsightApi } from "./DatabaseInsightApi.js"
 import { DeadLettersApi } from "./DeadLettersApi.js"
-import { documentErrorsAsSent } from "./DocumentErrors.js"
+import { documentAsServed } from "./DocumentAsServed.js"
 import { HealthApi } from "./HealthApi.js"
 import { JobsApi } from "./JobsApi.js"
 import { LiveAuthentication, LiveEventsApi } from "./LiveEventsApi.js"
@@ -34,6 +35,7 @@ export class Api extends HttpApi.make("flowboard")
   .add(HealthApi)
   .addError(ValidationError)
   .addError(LengthRequired)
+  .addError(MethodNotAllowed)
   .addError(PayloadTooLarge)
   .addError(UnsupportedMediaType)
   .addError(RequestHeaderFieldsTooLarge)
@@ -41,7 +43,7 @@ export class Api extends HttpApi.make("flowboard")
   .addError(ServiceUnavailable)
   .annotate(OpenApi.Title, "Flowboard API")
   .annotate(OpenApi.Version, "1")
-  .annotate(OpenApi.Transform, documentErrorsAsSent)
+  .annotate(OpenApi.Transform, documentAsServed)
   .annotate(
     OpenApi.Description,
     "Projects, Kanban boards and tasks. Every failure answers with one JSON shape: `_tag`, `message`, `status`, `issues` (validation) and `correlationId` (also in the `X-Request-Id` header). Request bodies are JSON (`Content-Type: application/json`, else 415). A path that exists, called with a method it does not take, answers `405 MethodNotAllowed` with an `Allow` header; an unknown path `404`. Every `503` carries `Retry-After`."

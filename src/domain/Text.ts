@@ -100,8 +100,9 @@ export const Email = Schema.transform(
 
 /**
  * A moment as RFC 3339 (`2026-12-05T09:00:00Z`, offsets allowed): what `format: date-time`
- * means, with a four-digit year, which keeps it inside Postgres's timestamp range. Looser forms
- * that `Date` would parse ("Dec 5 2026", years beyond 9999 or before 0) are refused.
+ * means, with a four-digit year from 0001, which keeps it inside the timestamp range of Postgres and
+ * of PGlite (which refuses years 0 and 10000, also when an offset reaches them). Looser forms
+ * that `Date` would parse ("Dec 5 2026", years beyond 9999 or before 1) are refused.
  */
 const daysIn = (year: number, month: number) =>
   month === 2 ? (year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0) ? 29 : 28) : [4, 6, 9, 11].includes(month) ? 30 : 31
@@ -112,7 +113,7 @@ const isCalendarDate = (s: string): boolean => {
   return month >= 1 && month <= 12 && day >= 1 && day <= daysIn(year, month)
 }
 
-const RFC3339 = /^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?(?:[Zz]|[+-]\d{2}:\d{2})$/
+const RFC3339 = /^(?!0000)\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?(?:[Zz]|[+-]\d{2}:\d{2})$/
 export const Instant = Schema.transformOrFail(
   Schema.String.pipe(
     Schema.pattern(RFC3339, {
@@ -120,15 +121,17 @@ export const Instant = Schema.transformOrFail(
       jsonSchema: { pattern: RFC3339.source, format: "date-time" }
     })
   ).annotations({
-    description: "An RFC 3339 date-time with a four-digit year, e.g. 2026-12-05T09:00:00Z"
+    description: "An RFC 3339 date-time with a four-digit year (0001-9999), e.g. 2026-12-05T09:00:00Z"
   }),
   Schema.DateTimeUtcFromSelf,
   {
     strict: true,
     decode: (s, _, ast) => {
       const parsed = DateTime.make(s)
-      return Option.isSome(parsed) && isCalendarDate(s)
-        ? ParseResult.succeed(DateTime.toUtc(parsed.value))
+      const utc = Option.map(parsed, DateTime.toUtc)
+      const year = Option.map(utc, (d) => DateTime.getPartUtc(d, "year"))
+      return Option.isSome(utc) && isCalendarDate(s) && Option.exists(year, (y) => y >= 1 && y <= 9999)
+        ? ParseResult.succeed(utc.value)
         : ParseResult.fail(new ParseResult.Type(ast, s, "must be a real date and time"))
     },
     encode: (d) => ParseResult.succeed(DateTime.formatIso(d))

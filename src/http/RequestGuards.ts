@@ -53,6 +53,28 @@ export const nestsDeeperThan = (text: string, limit: number): boolean => {
   return false
 }
 
+const decodes = (segment: string): boolean => {
+  try {
+    decodeURIComponent(segment)
+    return true
+  } catch {
+    return false
+  }
+}
+
+// Parsed once more by the payload decode; the platform offers no way to hand it the value.
+const parses = (text: string): boolean => {
+  try {
+    JSON.parse(text)
+    return true
+  } catch {
+    return false
+  }
+}
+
+/** A refusal of the body as a whole: the issue's path is empty, the message says "body". */
+const bodyIssue = (message: string) => new ValidationError({ message: `body: ${message}`, issues: [new Issue({ path: [], message })] })
+
 const hasBody = (request: HttpServerRequest.HttpServerRequest): boolean => {
   const length = request.headers["content-length"]
   return request.headers["transfer-encoding"] !== undefined || (length !== undefined && length.trim() !== "0")
@@ -79,6 +101,12 @@ export const guardRequests =
           allow: match.allowed.join(", ")
         })
       }
+      // A parameter the router cannot even decode would otherwise be its 404 "no such route".
+      const undecodable = match.operation.value.params.find(([, raw]) => !decodes(raw))
+      if (undecodable !== undefined) {
+        const [name] = undecodable
+        return refuse(400, new ValidationError({ message: `${name}: is not valid percent-encoding`, issues: [new Issue({ path: [name], message: "is not valid percent-encoding" })] }))
+      }
       const length = request.headers["content-length"]
       if (length === undefined && request.headers["transfer-encoding"] !== undefined) {
         return refuse(411, new LengthRequired({ message: "a request body needs a Content-Length header" }))
@@ -90,12 +118,12 @@ export const guardRequests =
         return refuse(415, new UnsupportedMediaType({ message: "send the request body as JSON, with Content-Type: application/json" }))
       }
       const limited = HttpIncomingMessage.withMaxBodySize(app, Option.some(maxBytes))
-      if (!body) return yield* limited
+      if (!body) return match.operation.value.payload ? refuse(400, bodyIssue("is required: send a JSON document")) : yield* limited
       // The text is cached on the request: the payload decode below reads it again for free.
       const text = yield* Effect.option(HttpIncomingMessage.withMaxBodySize(request.text, Option.some(maxBytes)))
-      if (Option.isSome(text) && nestsDeeperThan(text.value, MAX_JSON_DEPTH)) {
-        const message = `is nested deeper than ${MAX_JSON_DEPTH} levels`
-        return refuse(400, new ValidationError({ message: `body: ${message}`, issues: [new Issue({ path: [], message })] }))
+      if (Option.isSome(text)) {
+        if (nestsDeeperThan(text.value, MAX_JSON_DEPTH)) return refuse(400, bodyIssue(`is nested deeper than ${MAX_JSON_DEPTH} levels`))
+        if (match.operation.value.payload && !parses(text.value)) return refuse(400, bodyIssue("is not valid JSON"))
       }
       return yield* limited
     })

@@ -3,6 +3,7 @@ import { Effect } from "effect"
 import { uuidv7 } from "../domain/Ids.js"
 import { withRequest } from "../observability/RequestContext.js"
 import { observeRequest } from "./AccessLog.js"
+import { pathnameOf } from "./RouteTemplate.js"
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{8,128}$/
 
@@ -44,7 +45,7 @@ const clip = (message: string) => (message.length <= MAX_MESSAGE ? message : `${
  * `ValidationError` naming the first wrong field; empty bodies (unknown route, defects) get a
  * body of their own.
  */
-const shapeError = (response: HttpServerResponse.HttpServerResponse, correlationId: string) => {
+const shapeError = (response: HttpServerResponse.HttpServerResponse, correlationId: string, pathname: string) => {
   if (response.status < 400) return response
   let body: Record<string, unknown> = {}
   if (response.body._tag === "Uint8Array" && response.body.contentType.startsWith("application/json")) {
@@ -73,7 +74,13 @@ const shapeError = (response: HttpServerResponse.HttpServerResponse, correlation
     }
   }
   const [tag, message] = reasons[response.status] ?? (response.status >= 500 ? reasons[500]! : ["Error", "request failed"])
-  const shaped = { _tag: tag, message, ...body, status: response.status, correlationId }
+  // The router's own 404 is as much a NotFound as a service's: it names what was not found.
+  const route = response.status === 404 && body._tag === undefined ? { resource: "route", id: pathname } : {}
+  const shaped: Record<string, unknown> = { _tag: tag, message, ...route, ...body, status: response.status, correlationId }
+  // Whatever produced a 400, its body is a ValidationError: `issues` is always there.
+  if (shaped._tag === "ValidationError" && !Array.isArray(shaped.issues)) {
+    shaped.issues = [{ path: [], message: typeof shaped.message === "string" ? shaped.message : "bad request" }]
+  }
   return HttpServerResponse.setBody(response, HttpBody.unsafeJson(shaped))
 }
 
@@ -95,7 +102,7 @@ export const requestMiddleware = <E, R>(app: HttpApp.Default<E, R>): HttpApp.Def
         if (response.status >= 500 && response.body._tag === "Empty") {
           yield* Effect.logError("request failed without a response body").pipe(Effect.annotateLogs("correlationId", correlationId))
         }
-        const shaped = HttpServerResponse.setHeader(shapeError(response, correlationId), "x-request-id", correlationId)
+        const shaped = HttpServerResponse.setHeader(shapeError(response, correlationId, clip(pathnameOf(request))), "x-request-id", correlationId)
         // RFC 7235: a 401 names the scheme that would be accepted.
         if (response.status === 401) return HttpServerResponse.setHeader(shaped, "www-authenticate", 'Bearer realm="flowboard"')
         // RFC 9110 §10.2.3: a 503 says when to come back, unless its maker already did.

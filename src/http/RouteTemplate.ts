@@ -61,8 +61,8 @@ export const matchTemplate = (method: string, pathname: string): Option.Option<s
 }
 
 export interface RouteMatch {
-  /** The operation `method path` names, if the API has one. */
-  readonly operation: Option.Option<{ readonly path: string; readonly payload: boolean }>
+  /** The operation `method path` names, if the API has one; `params` are its path parameters as sent. */
+  readonly operation: Option.Option<{ readonly path: string; readonly payload: boolean; readonly params: ReadonlyArray<readonly [name: string, raw: string]> }>
   /** Every method the API takes on this path (`HEAD` wherever `GET`); empty for an unknown path. */
   readonly allowed: ReadonlyArray<string>
 }
@@ -70,13 +70,21 @@ export interface RouteMatch {
 /** What the API offers at a path: the operation for this method, and the methods it takes there. */
 export const matchOperation = (method: string, pathname: string): RouteMatch => {
   const segments = pathname.split("/").filter((s) => s !== "")
-  const atPath = allTemplates().filter((t) => t.method !== "*" && matches(t, segments))
+  const matching = allTemplates().filter((t) => t.method !== "*" && matches(t, segments))
+  // The most specific templates name the resource: `/admin/dead-letters/replay` is the replay
+  // action (POST), not a dead letter whose id is "replay", so a GET of it is a 405.
+  const fewest = Math.min(...matching.map((t) => t.params))
+  const atPath = matching.filter((t) => t.params === fewest)
   const wanted = method === "HEAD" ? "GET" : method
   const found = atPath.find((t) => t.method === wanted)
   const methods = new Set(atPath.map((t) => t.method))
   if (methods.has("GET")) methods.add("HEAD")
   return {
-    operation: Option.map(Option.fromNullable(found), (t) => ({ path: t.path, payload: t.payload })),
+    operation: Option.map(Option.fromNullable(found), (t) => ({
+      path: t.path,
+      payload: t.payload,
+      params: t.segments.flatMap((s, i) => (s.startsWith(":") ? [[s.slice(1), segments[i]!] as const] : []))
+    })),
     allowed: [...methods].sort()
   }
 }

@@ -1,5 +1,7 @@
 /**
- * The OpenAPI document as the server really answers. `HttpApi` declares its own decode error,
+ * The OpenAPI document as the server really answers, and valid JSON Schema 2020-12.
+ *
+ * Errors. `HttpApi` declares its own decode error,
  * `HttpApiDecodeError` (with an `Issue` schema of `_tag`, `path`, `message`), as a 400 of every
  * operation; the server never sends it: the error-shaping middleware rewrites every decode
  * failure into `ValidationError` with `issues: [{ path, message }]`. A client generated from the
@@ -64,8 +66,35 @@ const dropUnreferenced = (spec: { readonly [key: string]: Json }): { readonly [k
   return { ...spec, components: { ...components, schemas: kept } }
 }
 
-export const documentErrorsAsSent = (spec: Record<string, unknown>): Record<string, unknown> => {
+/**
+ * Effect writes every `Schema.Unknown` as `{ "$id": "/schemas/unknown" }`, wherever it occurs.
+ * JSON Schema 2020-12 forbids two schemas with one `$id`, and strict validators (Ajv) refuse
+ * the whole document for it; such a schema means "anything", which `{}` says without an id.
+ */
+const dropRepeatedIds = (value: Json, repeated: ReadonlySet<string>): Json => {
+  if (Array.isArray(value)) return value.map((v) => dropRepeatedIds(v, repeated))
+  if (!isObject(value)) return value
+  return Object.fromEntries(
+    Object.entries(value)
+      .filter(([key, child]) => !(key === "$id" && typeof child === "string" && repeated.has(child)))
+      .map(([key, child]) => [key, dropRepeatedIds(child, repeated)])
+  )
+}
+
+const idsIn = (value: Json, counts: Map<string, number>): Map<string, number> => {
+  if (Array.isArray(value)) value.forEach((v) => idsIn(v, counts))
+  else if (isObject(value)) {
+    for (const [key, child] of Object.entries(value)) {
+      if (key === "$id" && typeof child === "string") counts.set(child, (counts.get(child) ?? 0) + 1)
+      else idsIn(child, counts)
+    }
+  }
+  return counts
+}
+
+export const documentAsServed = (spec: Record<string, unknown>): Record<string, unknown> => {
   const json: Json = JSON.parse(JSON.stringify(spec))
-  const replaced = replaceDecodeError(json)
-  return isObject(replaced) ? { ...dropUnreferenced(replaced) } : spec
+  const repeated = new Set([...idsIn(json, new Map())].filter(([, n]) => n > 1).map(([id]) => id))
+  const cleaned = dropRepeatedIds(replaceDecodeError(json), repeated)
+  return isObject(cleaned) ? { ...dropUnreferenced(cleaned) } : spec
 }
