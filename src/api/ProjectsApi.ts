@@ -63,5 +63,5 @@ export class ProjectsApi extends HttpApiGroup.make("projects")
   .annotate(OpenApi.Title, "Projects")
   .annotate(
     OpenApi.Description,
-    "Projects sit on their own Kanban by status. Members act by role: viewers read; editors change tasks, columns, comments and the project's name and description; owners also move and delete the project and manage its members. Non-members get 404."
+    "Projects sit on their own Kanban by status. Members act by role: viewers read; editors change the project's work (tasks, columns, comments); owners also manage the project itself (its name and description, its status, its deletion) and its members. Non-members get 404."
   ) {}

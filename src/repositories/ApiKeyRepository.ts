@@ -12,7 +12,11 @@ export class ApiKeyRepository extends Context.Tag("flowboard/ApiKeyRepository")<
     readonly findById: (id: ApiKeyId) => Effect.Effect<Option.Option<ApiKey>, RepositoryError>
     /** All keys of a user, in id order. */
     readonly listByUser: (userId: UserId) => Effect.Effect<ReadonlyArray<ApiKey>, RepositoryError>
-    /** Sets `revokedAt` if not yet set; returns the key as it now is. */
+    /**
+     * Sets `revokedAt` and returns the key as it now is; `None` when there is no such key or it
+     * was already revoked (by an earlier call, or a concurrent one that committed first): so
+     * exactly one caller revokes it, and records that it did.
+     */
     readonly revoke: (id: ApiKeyId, at: DateTime.Utc) => Effect.Effect<Option.Option<ApiKey>, RepositoryError>
     readonly touch: (id: ApiKeyId, at: DateTime.Utc) => Effect.Effect<void, RepositoryError>
   }

@@ -17,7 +17,8 @@ export class ColumnRepository extends Context.Tag("flowboard/ColumnRepository")<
     /** Columns of a project in (rank, id) order. */
     readonly listByProject: (projectId: ProjectId) => Effect.Effect<ReadonlyArray<Column>, RepositoryError>
     readonly update: (column: Column) => Effect.Effect<void, RepositoryError>
-    readonly delete: (id: ColumnId) => Effect.Effect<void, RepositoryError>
+    /** `false` when there was no such column. */
+    readonly delete: (id: ColumnId) => Effect.Effect<boolean, RepositoryError>
     /**
      * A rebalance of a board: gives each listed column of `projectId` its new rank in one
      * statement (`updatedAt` kept: nobody edited it); columns of other projects are left alone.

@@ -9,7 +9,8 @@ export class CommentRepository extends Context.Tag("flowboard/CommentRepository"
   {
     readonly insert: (comment: Comment) => Effect.Effect<void, RepositoryError>
     readonly findById: (id: CommentId) => Effect.Effect<Option.Option<Comment>, RepositoryError>
-    readonly delete: (id: CommentId) => Effect.Effect<void, RepositoryError>
+    /** `false` when there was no such comment (another transaction deleted it first). */
+    readonly delete: (id: CommentId) => Effect.Effect<boolean, RepositoryError>
     /** Comments of a task in id (creation) order, `limit + 1` rows after the cursor id. */
     readonly listByTask: (taskId: TaskId, page: PageRequest) => Effect.Effect<ReadonlyArray<Comment>, RepositoryError>
   }

@@ -5,6 +5,8 @@ import type { Member, Project, ProjectStatus } from "../domain/Model.js"
 import type { PageRequest } from "../domain/Page.js"
 import type { Ranked } from "../domain/Rank.js"
 
+export type ProjectLock = "keyShare" | "noKeyUpdate" | "update"
+
 export interface ProjectFilter {
   /** Only projects this user is a member of. */
   readonly memberId: UserId
@@ -23,8 +25,18 @@ export class ProjectRepository extends Context.Tag("flowboard/ProjectRepository"
      * must carry `expectedVersion + 1`. Returns `false` on a version mismatch.
      */
     readonly update: (project: Project, expectedVersion: number) => Effect.Effect<boolean, RepositoryError>
-    /** Deletes the project and everything in it. */
-    readonly delete: (id: ProjectId) => Effect.Effect<void, RepositoryError>
+    /**
+     * The project, holding a lock on its row until the transaction ends (Postgres row-lock modes):
+     * - `keyShare`: it cannot be deleted meanwhile; anything else goes ahead. For writes inside it.
+     * - `noKeyUpdate`: also serialises with every other `noKeyUpdate` and with task creation
+     *   (which bumps its task counter). For changes to its board or its membership, whose rules
+     *   (at most 50 columns, at least one owner) read several rows before writing.
+     * - `update`: excludes everything above. For deleting it.
+     * `None` when it does not exist (any more: a lock waited for a delete that committed).
+     */
+    readonly lock: (id: ProjectId, mode: ProjectLock) => Effect.Effect<Option.Option<Project>, RepositoryError>
+    /** Deletes the project and everything in it; `false` when there was no such project. */
+    readonly delete: (id: ProjectId) => Effect.Effect<boolean, RepositoryError>
     /** Projects matching the filter in id order, `limit + 1` rows after the cursor id. */
     readonly list: (filter: ProjectFilter, page: PageRequest) => Effect.Effect<ReadonlyArray<Project>, RepositoryError>
     /**
@@ -50,8 +62,11 @@ export class ProjectRepository extends Context.Tag("flowboard/ProjectRepository"
 
     readonly addMember: (member: Member) => Effect.Effect<boolean, RepositoryError>
     readonly updateMember: (member: Member) => Effect.Effect<void, RepositoryError>
-    readonly removeMember: (projectId: ProjectId, userId: UserId) => Effect.Effect<void, RepositoryError>
+    /** `false` when there was no such member. */
+    readonly removeMember: (projectId: ProjectId, userId: UserId) => Effect.Effect<boolean, RepositoryError>
     readonly findMember: (projectId: ProjectId, userId: UserId) => Effect.Effect<Option.Option<Member>, RepositoryError>
+    /** The member, holding `FOR KEY SHARE` on the row: their removal waits until this transaction ends. */
+    readonly lockMember: (projectId: ProjectId, userId: UserId) => Effect.Effect<Option.Option<Member>, RepositoryError>
     /** Members in the order they were added. */
     readonly listMembers: (projectId: ProjectId) => Effect.Effect<ReadonlyArray<Member>, RepositoryError>
   }

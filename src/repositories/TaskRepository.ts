@@ -24,7 +24,16 @@ export class TaskRepository extends Context.Tag("flowboard/TaskRepository")<
     readonly findById: (id: TaskId) => Effect.Effect<Option.Option<Task>, RepositoryError>
     /** As `ProjectRepository.update`: compare-and-set on `version`; `false` on mismatch. */
     readonly update: (task: Task, expectedVersion: number) => Effect.Effect<boolean, RepositoryError>
-    readonly delete: (id: TaskId) => Effect.Effect<void, RepositoryError>
+    /**
+     * The task, holding a `FOR KEY SHARE` lock on its row until the transaction ends: it cannot
+     * be deleted meanwhile (a delete waits), while updates and moves of it still go ahead.
+     */
+    readonly lockShared: (id: TaskId) => Effect.Effect<Option.Option<Task>, RepositoryError>
+    /**
+     * The task as it was when deleted (a concurrent update that committed first included); `None`
+     * when there was no such task (another transaction deleted it first).
+     */
+    readonly delete: (id: TaskId) => Effect.Effect<Option.Option<Task>, RepositoryError>
     /** Matching tasks in id order, `limit + 1` rows after the cursor id. */
     readonly list: (filter: TaskFilter, page: PageRequest) => Effect.Effect<ReadonlyArray<Task>, RepositoryError>
     /** Every task of a project in (rank, id) order, for the board view. */

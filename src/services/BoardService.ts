@@ -28,7 +28,11 @@ const projectAggregate = (project: Project) => ({ type: "project", id: project.i
 const columnEvent = (Payload: typeof ColumnCreatedV1 | typeof ColumnUpdatedV1 | typeof ColumnDeletedV1, project: Project, column: Column, now: DateTime.Utc) =>
   makeEvent(projectAggregate(project), now, new Payload({ columnId: column.id, name: column.name, wipLimit: column.wipLimit, isDone: column.isDone }))
 
-/** Columns of a project's board, and the board view itself. */
+/**
+ * Columns of a project's board, and the board view itself. Changes to the set of columns
+ * (create, reorder, delete) hold the project row (`noKeyUpdate`) and so take turns: their rules
+ * read the whole board (at most 50 columns, at least one, every column listed once).
+ */
 export class BoardService extends Effect.Service<BoardService>()("flowboard/BoardService", {
   effect: Effect.gen(function* () {
     const columns = yield* ColumnRepository
@@ -37,8 +41,12 @@ export class BoardService extends Effect.Service<BoardService>()("flowboard/Boar
     const outbox = yield* Outbox
     const access = yield* ProjectAccess
 
-    const findColumn = (projectId: ProjectId, id: ColumnIdT) =>
-      Effect.flatMap(columns.findById(id), (column) =>
+    /**
+     * The column, locked until the unit ends: two partial updates of it take turns instead of each
+     * writing back the other's fields as it read them.
+     */
+    const lockColumn = (projectId: ProjectId, id: ColumnIdT) =>
+      Effect.flatMap(columns.lock(id), (column) =>
         Option.isSome(column) && column.value.projectId === projectId ? Effect.succeed(column.value) : Effect.fail(NotFound.of("column", id))
       )
 
@@ -59,7 +67,7 @@ export class BoardService extends Effect.Service<BoardService>()("flowboard/Boar
       createColumn: Effect.fn("BoardService.createColumn")(function* (actor: Actor, projectId: ProjectId, input: CreateColumn) {
         return yield* tx.transaction(
           Effect.gen(function* () {
-            const { project } = yield* access.require(actor, projectId, "editor")
+            const { project } = yield* access.require(actor, projectId, "editor", "noKeyUpdate")
             const existing = yield* columns.listByProject(projectId)
             if (existing.length >= 50) return yield* new Conflict({ message: "a board has at most 50 columns" })
             let rank: string
@@ -90,7 +98,7 @@ export class BoardService extends Effect.Service<BoardService>()("flowboard/Boar
         return yield* tx.transaction(
           Effect.gen(function* () {
             const { project } = yield* access.require(actor, projectId, "editor")
-            const column = yield* findColumn(projectId, id)
+            const column = yield* lockColumn(projectId, id)
             const now = yield* DateTime.now
             const next = new Column({
               ...column,
@@ -109,7 +117,7 @@ export class BoardService extends Effect.Service<BoardService>()("flowboard/Boar
       reorderColumns: Effect.fn("BoardService.reorderColumns")(function* (actor: Actor, projectId: ProjectId, input: ReorderColumns) {
         return yield* tx.transaction(
           Effect.gen(function* () {
-            const { project } = yield* access.require(actor, projectId, "editor")
+            const { project } = yield* access.require(actor, projectId, "editor", "noKeyUpdate")
             const existing = yield* columns.listByProject(projectId)
             const wanted = new Set(input.columnIds)
             if (wanted.size !== input.columnIds.length || wanted.size !== existing.length || existing.some((c) => !wanted.has(c.id))) {
@@ -131,14 +139,12 @@ export class BoardService extends Effect.Service<BoardService>()("flowboard/Boar
       deleteColumn: Effect.fn("BoardService.deleteColumn")(function* (actor: Actor, projectId: ProjectId, id: ColumnIdT) {
         return yield* tx.transaction(
           Effect.gen(function* () {
-            const { project } = yield* access.require(actor, projectId, "editor")
-            const column = yield* columns.lock(id).pipe(
-              Effect.flatMap((c) => (Option.isSome(c) && c.value.projectId === projectId ? Effect.succeed(c.value) : Effect.fail(NotFound.of("column", id))))
-            )
+            const { project } = yield* access.require(actor, projectId, "editor", "noKeyUpdate")
+            const column = yield* lockColumn(projectId, id)
             if ((yield* tasks.countInColumn(id)) > 0) return yield* new Conflict({ message: `column ${column.name} still holds tasks: move them first` })
             if ((yield* columns.listByProject(projectId)).length <= 1) return yield* new Conflict({ message: "a board keeps at least one column" })
             const now = yield* DateTime.now
-            yield* columns.delete(id)
+            if (!(yield* columns.delete(id))) return yield* NotFound.of("column", id)
             yield* outbox.record(actor, [columnEvent(ColumnDeletedV1, project, column, now)])
           })
         )

@@ -25,7 +25,8 @@ export class CommentService extends Effect.Service<CommentService>()("flowboard/
       add: Effect.fn("CommentService.add")(function* (actor: Actor, taskId: TaskId, input: CreateComment) {
         return yield* tx.transaction(
           Effect.gen(function* () {
-            const { task } = yield* access.requireTask(actor, taskId, "editor")
+            // Kept: a concurrent delete of the task waits rather than orphaning the comment.
+            const { task } = yield* access.requireTask(actor, taskId, "editor", true)
             const now = yield* DateTime.now
             const comment = new Comment({ id: newId(CommentId), taskId, authorId: actor.user.id, body: input.body, createdAt: now, updatedAt: now })
             yield* comments.insert(comment)
@@ -53,7 +54,7 @@ export class CommentService extends Effect.Service<CommentService>()("flowboard/
               return yield* new Forbidden({ message: "only the author or a project owner can delete a comment" })
             }
             const now = yield* DateTime.now
-            yield* comments.delete(id)
+            if (!(yield* comments.delete(id))) return yield* NotFound.of("comment", id)
             yield* outbox.record(actor, [commentEvent(CommentDeletedV1, task, comment.value, now)])
           })
         )

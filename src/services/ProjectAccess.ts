@@ -3,7 +3,7 @@ import type { Actor } from "../domain/Actor.js"
 import { Forbidden, NotFound, type RepositoryError } from "../domain/Errors.js"
 import type { ProjectId, TaskId } from "../domain/Ids.js"
 import type { Member, Project, ProjectRole, Task } from "../domain/Model.js"
-import { ProjectRepository } from "../repositories/ProjectRepository.js"
+import { type ProjectLock, ProjectRepository } from "../repositories/ProjectRepository.js"
 import { TaskRepository } from "../repositories/TaskRepository.js"
 
 const roleRank: Record<ProjectRole, number> = { viewer: 1, editor: 2, owner: 3 }
@@ -16,6 +16,11 @@ export interface Access {
 /**
  * Membership is the whole of project authorisation: a non-member learns nothing (404, as if
  * the project did not exist); a member below the required role is told so (403).
+ *
+ * A write may ask for the project row locked (`ProjectRepository.lock`) while it checks: the
+ * check and the write then see the same project, and one deleted meanwhile is a 404 rather
+ * than a foreign-key failure. Locks are taken project first, then columns, then tasks, so that
+ * concurrent writes wait for each other instead of deadlocking.
  */
 export class ProjectAccess extends Effect.Service<ProjectAccess>()("flowboard/ProjectAccess", {
   effect: Effect.gen(function* () {
@@ -25,12 +30,16 @@ export class ProjectAccess extends Effect.Service<ProjectAccess>()("flowboard/Pr
     const require = Effect.fn("ProjectAccess.require")(function* (
       actor: Actor,
       projectId: ProjectId,
-      role: ProjectRole
+      role: ProjectRole,
+      lock?: ProjectLock
     ): Effect.fn.Return<Access, NotFound | Forbidden | RepositoryError> {
       const notFound = NotFound.of("project", projectId)
+      // Locked, the row comes first: the caller's role is then read as it stands for the write.
+      const locked = lock === undefined ? Option.none() : yield* projects.lock(projectId, lock)
+      if (lock !== undefined && Option.isNone(locked)) return yield* notFound
       const member = yield* projects.findMember(projectId, actor.user.id)
       if (Option.isNone(member)) return yield* notFound
-      const project = yield* projects.findById(projectId)
+      const project = Option.isSome(locked) ? locked : yield* projects.findById(projectId)
       if (Option.isNone(project)) return yield* notFound
       if (roleRank[member.value.role] < roleRank[role]) {
         return yield* new Forbidden({ message: `this needs the ${role} role on project ${project.value.key}` })
@@ -38,17 +47,24 @@ export class ProjectAccess extends Effect.Service<ProjectAccess>()("flowboard/Pr
       return { project: project.value, member: member.value }
     })
 
-    /** A task the caller may see at `role`; to a non-member the task does not exist. */
+    /**
+     * A task the caller may see at `role`; to a non-member the task does not exist. `keep`
+     * holds the task (`TaskRepository.lockShared`) until the unit ends, for a write that adds to
+     * it (a comment): a concurrent delete then waits, or has already made it a 404.
+     */
     const requireTask = Effect.fn("ProjectAccess.requireTask")(function* (
       actor: Actor,
       taskId: TaskId,
-      role: ProjectRole
+      role: ProjectRole,
+      keep = false
     ): Effect.fn.Return<Access & { readonly task: Task }, NotFound | Forbidden | RepositoryError> {
-      const task = yield* tasks.findById(taskId)
-      if (Option.isNone(task)) return yield* NotFound.of("task", taskId)
-      const granted = yield* require(actor, task.value.projectId, role).pipe(
+      const found = yield* tasks.findById(taskId)
+      if (Option.isNone(found)) return yield* NotFound.of("task", taskId)
+      const granted = yield* require(actor, found.value.projectId, role).pipe(
         Effect.catchTag("NotFound", () => Effect.fail(NotFound.of("task", taskId)))
       )
+      const task = keep ? yield* tasks.lockShared(taskId) : found
+      if (Option.isNone(task)) return yield* NotFound.of("task", taskId)
       return { ...granted, task: task.value }
     })
 

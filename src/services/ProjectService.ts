@@ -133,7 +133,9 @@ export class ProjectService extends Effect.Service<ProjectService>()("flowboard/
       update: Effect.fn("ProjectService.update")(function* (actor: Actor, id: ProjectId, input: UpdateProject) {
         return yield* tx.transaction(
           Effect.gen(function* () {
-            const { project } = yield* access.require(actor, id, "editor")
+            // Owners manage the project itself (name, description, status, deletion, members);
+            // editors manage its work (tasks, columns, comments).
+            const { project } = yield* access.require(actor, id, "owner")
             if (project.version !== input.version) {
               return yield* new VersionConflict({ message: "project was changed by someone else", resource: "project", id, expected: input.version, actual: project.version })
             }
@@ -195,9 +197,11 @@ export class ProjectService extends Effect.Service<ProjectService>()("flowboard/
       delete: Effect.fn("ProjectService.delete")(function* (actor: Actor, id: ProjectId) {
         return yield* tx.transaction(
           Effect.gen(function* () {
-            const { project } = yield* access.require(actor, id, "owner")
+            // The row locked first: writes inside the project (holding it shared) finish before
+            // its tasks go, and a second delete waits, then finds nothing (404, no second event).
+            const { project } = yield* access.require(actor, id, "owner", "update")
             const now = yield* DateTime.now
-            yield* projects.delete(id)
+            if (!(yield* projects.delete(id))) return yield* NotFound.of("project", id)
             yield* outbox.record(actor, [projectEvent(project, now, new ProjectDeletedV1({ key: project.key }))])
           })
         )
@@ -211,7 +215,8 @@ export class ProjectService extends Effect.Service<ProjectService>()("flowboard/
       addMember: Effect.fn("ProjectService.addMember")(function* (actor: Actor, id: ProjectId, input: AddMember) {
         return yield* tx.transaction(
           Effect.gen(function* () {
-            const { project } = yield* access.require(actor, id, "owner")
+            // Shared: the project cannot be deleted under the new member's row.
+            const { project } = yield* access.require(actor, id, "owner", "keyShare")
             if (Option.isNone(yield* users.findById(input.userId))) return yield* ValidationError.field("userId", "no such user")
             const now = yield* DateTime.now
             const member = new Member({ projectId: id, userId: input.userId, role: input.role, addedAt: now })
@@ -225,7 +230,9 @@ export class ProjectService extends Effect.Service<ProjectService>()("flowboard/
       updateMember: Effect.fn("ProjectService.updateMember")(function* (actor: Actor, id: ProjectId, userId: UserId, input: UpdateMember) {
         return yield* tx.transaction(
           Effect.gen(function* () {
-            const { project } = yield* access.require(actor, id, "owner")
+            // Membership changes of a project take turns, so "at least one owner" is counted on
+            // what the others committed: two owners demoting each other cannot both succeed.
+            const { project } = yield* access.require(actor, id, "owner", "noKeyUpdate")
             const existing = yield* projects.findMember(id, userId)
             if (Option.isNone(existing)) return yield* NotFound.of("member", userId)
             if (existing.value.role === "owner" && input.role !== "owner" && (yield* ownerCount(id)) <= 1) {
@@ -244,14 +251,14 @@ export class ProjectService extends Effect.Service<ProjectService>()("flowboard/
         return yield* tx.transaction(
           Effect.gen(function* () {
             // Anyone may leave a project; removing someone else takes an owner.
-            const { project } = yield* access.require(actor, id, userId === actor.user.id ? "viewer" : "owner")
+            const { project } = yield* access.require(actor, id, userId === actor.user.id ? "viewer" : "owner", "noKeyUpdate")
             const existing = yield* projects.findMember(id, userId)
             if (Option.isNone(existing)) return yield* NotFound.of("member", userId)
             if (existing.value.role === "owner" && (yield* ownerCount(id)) <= 1) {
               return yield* new Conflict({ message: "a project must keep at least one owner" })
             }
             const now = yield* DateTime.now
-            yield* projects.removeMember(id, userId)
+            if (!(yield* projects.removeMember(id, userId))) return yield* NotFound.of("member", userId)
             const unassigned = yield* tasks.unassignAll(id, userId, now)
             yield* outbox.record(actor, [
               projectEvent(project, now, new MemberRemovedV1({ userId })),

@@ -45,10 +45,11 @@ export class TaskService extends Effect.Service<TaskService>()("flowboard/TaskSe
 
     const requireTask = access.requireTask
 
+    /** The assignee stays a member until this unit ends: their removal (which unassigns) waits. */
     const checkAssignee = (projectId: ProjectId, assigneeId: UserId | null | undefined) =>
       assigneeId === null || assigneeId === undefined
         ? Effect.void
-        : Effect.flatMap(projects.findMember(projectId, assigneeId), (m) =>
+        : Effect.flatMap(projects.lockMember(projectId, assigneeId), (m) =>
             Option.isSome(m) ? Effect.void : Effect.fail(ValidationError.field("assigneeId", "must be a member of the project"))
           )
 
@@ -105,7 +106,10 @@ export class TaskService extends Effect.Service<TaskService>()("flowboard/TaskSe
       create: Effect.fn("TaskService.create")(function* (actor: Actor, projectId: ProjectId, input: CreateTask) {
         return yield* tx.transaction(
           Effect.gen(function* () {
-            yield* access.require(actor, projectId, "editor")
+            // The project row first, as every write that also locks a column: numbering the task
+            // takes it anyway (its counter), and a project deleted meanwhile is then a 404.
+            yield* access.require(actor, projectId, "editor", "noKeyUpdate")
+            const number = yield* projects.nextTaskNumber(projectId)
             const columnId = input.columnId ?? (yield* columns.listByProject(projectId))[0]?.id
             if (columnId === undefined) return yield* ValidationError.field("columnId", "the board has no columns")
             const column = yield* lockWithRoom(projectId, columnId)
@@ -122,7 +126,7 @@ export class TaskService extends Effect.Service<TaskService>()("flowboard/TaskSe
             const task = new Task({
               id,
               projectId,
-              number: yield* projects.nextTaskNumber(projectId),
+              number,
               title: input.title,
               description: input.description,
               columnId,
@@ -224,9 +228,12 @@ export class TaskService extends Effect.Service<TaskService>()("flowboard/TaskSe
       delete: Effect.fn("TaskService.delete")(function* (actor: Actor, id: TaskIdT) {
         return yield* tx.transaction(
           Effect.gen(function* () {
-            const { task } = yield* requireTask(actor, id, "editor")
+            yield* requireTask(actor, id, "editor")
+            // Of concurrent deletes one finds the row; the others are told it is gone, and record nothing.
+            const deleted = yield* tasks.delete(id)
+            if (Option.isNone(deleted)) return yield* NotFound.of("task", id)
+            const task = deleted.value
             const now = yield* DateTime.now
-            yield* tasks.delete(id)
             yield* outbox.record(actor, [taskEvent(task, now, new TaskDeletedV1({ projectId: task.projectId, number: task.number }))])
           })
         )

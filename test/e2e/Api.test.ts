@@ -288,9 +288,9 @@ layer(SceneLive)("the API", (it) => {
       expectError(yield* moveTask(token, task, { columnId: columns[2]!.id }), 409, "VersionConflict")
       expect(decodeBody(Task, yield* get(`/api/v1/tasks/${task.id}`, token))).toMatchObject({ title: "First edit", version: 2, columnId: task.columnId })
 
-      const renamed = yield* send("PATCH", `/api/v1/projects/${project.id}`, { token, body: { version: 1, name: "Renamed" } })
+      const renamed = yield* send("PATCH", `/api/v1/projects/${project.id}`, { token: cast.owner.token, body: { version: 1, name: "Renamed" } })
       expect(renamed.status).toBe(200)
-      const staleProject = yield* send("PATCH", `/api/v1/projects/${project.id}`, { token, body: { version: 1, name: "Again" } })
+      const staleProject = yield* send("PATCH", `/api/v1/projects/${project.id}`, { token: cast.owner.token, body: { version: 1, name: "Again" } })
       expect(expectError(staleProject, 409, "VersionConflict")).toMatchObject({ resource: "project" })
       const staleMove = yield* send("POST", `/api/v1/projects/${project.id}/move`, { token: cast.owner.token, body: { version: 1, status: "active" } })
       expectError(staleMove, 409, "VersionConflict")

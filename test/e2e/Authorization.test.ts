@@ -205,9 +205,8 @@ const roleMatrix: ReadonlyArray<readonly [EndpointKey, Readonly<Record<Role, num
   ["tasks.addComment", { viewer: 403, editor: 201, owner: 201 }],
   ["board.createColumn", { viewer: 403, editor: 201, owner: 201 }],
   ["board.updateColumn", { viewer: 403, editor: 200, owner: 200 }],
-  // ProjectService.update asks for `editor`: editors may rename a project. Status moves and
-  // membership are the owner's.
-  ["projects.updateProject", { viewer: 403, editor: 200, owner: 200 }],
+  // The project itself (name, description, status, deletion) and its membership are the owner's.
+  ["projects.updateProject", { viewer: 403, editor: 403, owner: 200 }],
   ["projects.moveProject", { viewer: 403, editor: 403, owner: 200 }],
   ["projects.addMember", { viewer: 403, editor: 403, owner: 201 }],
   // Last: these change who is who.

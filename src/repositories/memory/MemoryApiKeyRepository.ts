@@ -46,7 +46,18 @@ export const MemoryApiKeyRepository = Layer.effect(
           )
         ),
       revoke: (id, at) =>
-        updateKey(id, (key) => (key.revokedAt === null ? new ApiKey({ ...key, revokedAt: at }) : key)),
+        store.write((t) =>
+          Option.match(
+            Option.filter(HashMap.get(t.apiKeys, id), (stored) => stored.key.revokedAt === null),
+            {
+              onNone: () => ok(Option.none<ApiKey>(), t),
+              onSome: (stored) => {
+                const key = new ApiKey({ ...stored.key, revokedAt: at })
+                return ok(Option.some(key), { ...t, apiKeys: HashMap.set(t.apiKeys, id, { ...stored, key }) })
+              }
+            }
+          )
+        ),
       touch: (id, at) => Effect.asVoid(updateKey(id, (key) => new ApiKey({ ...key, lastUsedAt: at })))
     })
   })

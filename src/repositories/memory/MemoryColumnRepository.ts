@@ -43,7 +43,7 @@ export const MemoryColumnRepository = Layer.effect(
         store.write((t) =>
           rowsOf(t.tasks).some((task) => task.columnId === id)
             ? violation("tasks.column_id: the column still holds tasks")
-            : ok(undefined, { ...t, columns: HashMap.remove(t.columns, id) })
+            : ok(HashMap.has(t.columns, id), { ...t, columns: HashMap.remove(t.columns, id) })
         ),
       rewriteRanks: (projectId, ranks) =>
         store.write((t) => {

@@ -16,7 +16,7 @@ export const MemoryCommentRepository = Layer.effect(
           return ok(undefined, { ...t, comments: HashMap.set(t.comments, comment.id, comment) })
         }),
       findById: (id) => store.read((t) => HashMap.get(t.comments, id)),
-      delete: (id) => store.write((t) => ok(undefined, { ...t, comments: HashMap.remove(t.comments, id) })),
+      delete: (id) => store.write((t) => ok(HashMap.has(t.comments, id), { ...t, comments: HashMap.remove(t.comments, id) })),
       listByTask: (taskId, page) =>
         store.read((t) =>
           pageAfter(

@@ -56,7 +56,7 @@ export const MemoryProjectRepository = Layer.effect(
       delete: (id) =>
         store.write((t) => {
           const doomedTasks = new Set(projectTaskIds(t, id))
-          return ok(undefined, {
+          return ok(HashMap.has(t.projects, id), {
             ...t,
             projects: HashMap.remove(t.projects, id),
             members: HashMap.filter(t.members, (m) => m.projectId !== id),
@@ -118,8 +118,11 @@ export const MemoryProjectRepository = Layer.effect(
           })
         ),
       removeMember: (projectId, userId) =>
-        store.write((t) => ok(undefined, { ...t, members: HashMap.remove(t.members, memberKey(projectId, userId)) })),
+        store.write((t) => ok(HashMap.has(t.members, memberKey(projectId, userId)), { ...t, members: HashMap.remove(t.members, memberKey(projectId, userId)) })),
       findMember: (projectId, userId) => store.read((t) => HashMap.get(t.members, memberKey(projectId, userId))),
+      // Units of work run one at a time here: holding a row is simply reading it.
+      lockMember: (projectId, userId) => store.read((t) => HashMap.get(t.members, memberKey(projectId, userId))),
+      lock: (id) => store.read((t) => Option.map(HashMap.get(t.projects, id), (row) => row.project)),
       listMembers: (projectId) =>
         store.read((t) =>
           Arr.sort(

@@ -58,9 +58,11 @@ export const MemoryTaskRepository = Layer.effect(
             return ok(true, { ...t, tasks: HashMap.set(t.tasks, task.id, task) })
           })
         ),
+      // Units of work run one at a time here: holding a row is simply reading it.
+      lockShared: (id) => store.read((t) => HashMap.get(t.tasks, id)),
       delete: (id) =>
         store.write((t) =>
-          ok(undefined, {
+          ok(HashMap.get(t.tasks, id), {
             ...t,
             tasks: HashMap.remove(t.tasks, id),
             comments: HashMap.filter(t.comments, (c) => c.taskId !== id)

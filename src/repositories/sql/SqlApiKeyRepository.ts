@@ -56,7 +56,7 @@ export const SqlApiKeyRepositoryLive = Layer.effect(
       Request: Schema.Struct({ id: ApiKeyId, at: Timestamp }),
       Result: ApiKeyFromRow,
       execute: ({ id, at }) =>
-        sql`UPDATE api_keys SET revoked_at = COALESCE(revoked_at, ${at}) WHERE id = ${id} RETURNING *`
+        sql`UPDATE api_keys SET revoked_at = ${at} WHERE id = ${id} AND revoked_at IS NULL RETURNING *`
     })
 
     return ApiKeyRepository.of({

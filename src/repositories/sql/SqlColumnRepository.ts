@@ -57,7 +57,10 @@ export const SqlColumnRepositoryLive = Layer.effect(
       listByProject: (projectId) => listByProject(projectId).pipe(traced("SqlColumnRepository.listByProject")),
       update: (column) => update(column).pipe(traced("SqlColumnRepository.update")),
       delete: (id) =>
-        sql`DELETE FROM board_columns WHERE id = ${id}`.pipe(Effect.asVoid, traced("SqlColumnRepository.delete")),
+        sql`DELETE FROM board_columns WHERE id = ${id} RETURNING id`.pipe(
+          Effect.map((rows) => rows.length > 0),
+          traced("SqlColumnRepository.delete")
+        ),
       rewriteRanks: (projectId, ranks) =>
         (ranks.length === 0 ? Effect.succeed([]) : rewriteRanks({ projectId, ranks: toRankArrays(ranks) })).pipe(
           Effect.map((rows) => rows.length),

@@ -39,7 +39,10 @@ export const SqlCommentRepositoryLive = Layer.effect(
       insert: (comment) => insert(comment).pipe(traced("SqlCommentRepository.insert")),
       findById: (id) => findById(id).pipe(traced("SqlCommentRepository.findById")),
       delete: (id) =>
-        sql`DELETE FROM comments WHERE id = ${id}`.pipe(Effect.asVoid, traced("SqlCommentRepository.delete")),
+        sql`DELETE FROM comments WHERE id = ${id} RETURNING id`.pipe(
+          Effect.map((rows) => rows.length > 0),
+          traced("SqlCommentRepository.delete")
+        ),
       listByTask: (taskId, page) => listByTask({ taskId, page }).pipe(traced("SqlCommentRepository.listByTask"))
     })
   })

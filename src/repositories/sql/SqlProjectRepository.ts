@@ -131,6 +131,18 @@ export const SqlProjectRepositoryLive = Layer.effect(
       execute: ({ projectId, userId }) =>
         sql`SELECT * FROM project_members WHERE project_id = ${projectId} AND user_id = ${userId}`
     })
+    const lockModes = { keyShare: "FOR KEY SHARE", noKeyUpdate: "FOR NO KEY UPDATE", update: "FOR UPDATE" } as const
+    const lock = SqlSchema.findOne({
+      Request: Schema.Struct({ id: ProjectId, mode: Schema.Literal("keyShare", "noKeyUpdate", "update") }),
+      Result: ProjectFromRow,
+      execute: ({ id, mode }) => sql`SELECT * FROM projects WHERE id = ${id} ${sql.literal(lockModes[mode])}`
+    })
+    const lockMember = SqlSchema.findOne({
+      Request: Schema.Struct({ projectId: ProjectId, userId: UserId }),
+      Result: MemberFromRow,
+      execute: ({ projectId, userId }) =>
+        sql`SELECT * FROM project_members WHERE project_id = ${projectId} AND user_id = ${userId} FOR KEY SHARE`
+    })
     const listMembers = SqlSchema.findAll({
       Request: ProjectId,
       Result: MemberFromRow,
@@ -157,10 +169,12 @@ export const SqlProjectRepositoryLive = Layer.effect(
           .withTransaction(
             Effect.zipRight(
               sql`DELETE FROM tasks WHERE project_id = ${id}`,
-              sql`DELETE FROM projects WHERE id = ${id}`
+              sql`DELETE FROM projects WHERE id = ${id} RETURNING id`
             )
           )
-          .pipe(Effect.asVoid, traced("SqlProjectRepository.delete")),
+          .pipe(Effect.map((rows) => rows.length > 0), traced("SqlProjectRepository.delete")),
+      lock: (id, mode) => lock({ id, mode }).pipe(traced("SqlProjectRepository.lock")),
+      lockMember: (projectId, userId) => lockMember({ projectId, userId }).pipe(traced("SqlProjectRepository.lockMember")),
       list: (filter, page) => list({ ...filter, page }).pipe(traced("SqlProjectRepository.list")),
       neighbourRank: (status, anchor, direction, exclude) =>
         neighbourRank({ status, anchor, direction, exclude }).pipe(
@@ -188,8 +202,8 @@ export const SqlProjectRepositoryLive = Layer.effect(
         addMember(member).pipe(Effect.map((rows) => rows.length > 0), traced("SqlProjectRepository.addMember")),
       updateMember: (member) => updateMember(member).pipe(traced("SqlProjectRepository.updateMember")),
       removeMember: (projectId, userId) =>
-        sql`DELETE FROM project_members WHERE project_id = ${projectId} AND user_id = ${userId}`.pipe(
-          Effect.asVoid,
+        sql`DELETE FROM project_members WHERE project_id = ${projectId} AND user_id = ${userId} RETURNING user_id`.pipe(
+          Effect.map((rows) => rows.length > 0),
           traced("SqlProjectRepository.removeMember")
         ),
       findMember: (projectId, userId) =>

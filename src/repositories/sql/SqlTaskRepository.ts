@@ -55,6 +55,16 @@ export const SqlTaskRepositoryLive = Layer.effect(
       Result: TaskFromRow,
       execute: (id) => sql`SELECT * FROM tasks WHERE id = ${id}`
     })
+    const lockShared = SqlSchema.findOne({
+      Request: TaskId,
+      Result: TaskFromRow,
+      execute: (id) => sql`SELECT * FROM tasks WHERE id = ${id} FOR KEY SHARE`
+    })
+    const remove = SqlSchema.findOne({
+      Request: TaskId,
+      Result: TaskFromRow,
+      execute: (id) => sql`DELETE FROM tasks WHERE id = ${id} RETURNING *`
+    })
     const unassignAll = SqlSchema.findAll({
       Request: Schema.Struct({ projectId: ProjectId, userId: UserId, at: Timestamp }),
       Result: TaskFromRow,
@@ -138,7 +148,8 @@ export const SqlTaskRepositoryLive = Layer.effect(
           Effect.map((rows) => rows.length > 0),
           traced("SqlTaskRepository.update")
         ),
-      delete: (id) => sql`DELETE FROM tasks WHERE id = ${id}`.pipe(Effect.asVoid, traced("SqlTaskRepository.delete")),
+      lockShared: (id) => lockShared(id).pipe(traced("SqlTaskRepository.lockShared")),
+      delete: (id) => remove(id).pipe(traced("SqlTaskRepository.delete")),
       list: (filter, page) => list({ ...filter, page }).pipe(traced("SqlTaskRepository.list")),
       listByProject: (projectId) => listByProject(projectId).pipe(traced("SqlTaskRepository.listByProject")),
       countInColumn: (columnId) =>
