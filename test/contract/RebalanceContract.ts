@@ -39,26 +39,27 @@ export const rebalanceContract = (it: ContractIt) =>
         expect(yield* tasks.listRanks(aColumn(board.project.id).id)).toStrictEqual([])
       }))
 
-    it.effect("rebalances a column of 300 tasks in one statement: same order, short keys, versions bumped, nothing else changed", () =>
+    it.effect("rebalances a column of 60 tasks in one statement: same order, short keys, versions bumped, nothing else changed", () =>
       Effect.gen(function* () {
         const tasks = yield* TaskRepository
         const board = yield* givenBoard()
-        const keys = longKeys(300)
+        const keys = longKeys(60)
         const inserted: Array<Task> = []
         // Two tasks share a key, so the id decides between them, before and after.
-        for (const rank of [...keys, keys[150]!]) inserted.push(yield* givenTask(board, { rank }))
+        for (const rank of [...keys, keys[30]!]) inserted.push(yield* givenTask(board, { rank }))
         const other = aColumn(board.project.id)
         yield* (yield* ColumnRepository).insert(other)
         const elsewhere = yield* givenTask({ ...board, column: other }, { rank: keys[0]! })
 
         const before = yield* tasks.listRanks(board.column.id)
         const fresh = respread(before)
-        expect(yield* tasks.rewriteRanks(board.column.id, fresh)).toBe(301)
+        expect(yield* tasks.rewriteRanks(board.column.id, fresh)).toBe(61)
 
         const after = yield* tasks.listRanks(board.column.id)
         expect(after).toStrictEqual(fresh)
+        // More than 30 keys need two characters each (Rank.spread).
         expect(Math.max(...after.map((place) => place.rank.length))).toBe(2)
-        const sample = inserted[150]!
+        const sample = inserted[30]!
         const rank = fresh.find((place) => place.id === sample.id)!.rank
         expectSome(Task, yield* tasks.findById(sample.id), new Task({ ...sample, rank, version: sample.version + 1 }))
         expectSome(Task, yield* tasks.findById(elsewhere.id), elsewhere)

@@ -6,12 +6,12 @@ import { CreateColumn, CreateProject, CreateTask, MoveTask, UpdateTask } from ".
 import { HttpAppLive } from "../../src/http/Server.js"
 import { SqlRepositoriesLive } from "../../src/repositories/sql/index.js"
 import { SqlReadiness } from "../../src/repositories/sql/SqlReadiness.js"
-import { PgliteTest, PostgresTest, skipPostgres } from "../support/Database.js"
+import { PgliteTest } from "../support/Database.js"
 import { bootstrapAdmin, clientWithKey, HttpTestServer } from "../support/TestApi.js"
 
 /**
- * The whole API over the SQL adapters: what `npm start` runs (PGlite) and production runs
- * (Postgres), including the row locks that keep WIP limits under concurrent moves.
+ * The whole API over the SQL adapters as `npm start` runs it (PGlite), including the column
+ * lock that keeps WIP limits under concurrent moves.
  */
 const apiOn = <E>(database: Layer.Layer<SqlClient.SqlClient, E>) =>
   HttpAppLive.pipe(
@@ -64,8 +64,5 @@ describe("the API on PGlite", () => {
   })
 })
 
-describe.skipIf(skipPostgres)("the API on Postgres", () => {
-  layer(apiOn(PostgresTest), { timeout: 60_000 })((it) => {
-    it.effect("runs the walkthrough and holds WIP limits under concurrent moves", () => wipUnderConcurrency)
-  })
-})
+// On Postgres, the same concurrent moves into a full column are among the races of
+// test/integration/Races.test.ts, which share one scratch database.

@@ -16,6 +16,7 @@ import { apiOnSql } from "../support/fuzz/World.js"
 const RacesLive = Layer.effect(Scene, Effect.orDie(makeCast)).pipe(Layer.provideMerge(apiOnSql(PostgresTest)))
 
 const Id = Schema.Struct({ id: Schema.String })
+const Tagged = Schema.Struct({ _tag: Schema.String })
 const idOf = (body: unknown) => Schema.decodeUnknownSync(Id)(body).id
 
 /** Sends every request at once; their statuses, sorted, and the bodies of the successes. */
@@ -153,12 +154,13 @@ describe.skipIf(skipPostgres)("writes that race, on Postgres", () => {
         expect(created.statuses).toEqual([...times(45, 201), ...times(5, 409)])
         const listed = Schema.decodeUnknownSync(Schema.Array(Id))((yield* send("GET", path, { token: cast.editor.token })).body)
         expect(listed).toHaveLength(50)
-        // Empty every column but two, then delete those two at once.
-        const keep = listed.slice(0, 2).map((c) => c.id)
-        for (const column of listed.slice(2)) expect((yield* send("DELETE", `${path}/${column.id}`, { token: cast.editor.token })).status).toBe(204)
-        const last = yield* race(keep.map((id) => ({ method: "DELETE" as const, path: `${path}/${id}`, token: cast.editor.token })))
+        // Another board, down to two columns; then both deleted at once.
+        const other = yield* freshProject
+        const otherPath = `/api/v1/projects/${other.project.id}/columns`
+        for (const column of other.columns.slice(2)) expect((yield* send("DELETE", `${otherPath}/${column.id}`, { token: cast.editor.token })).status).toBe(204)
+        const last = yield* race(other.columns.slice(0, 2).map((c) => ({ method: "DELETE" as const, path: `${otherPath}/${c.id}`, token: cast.editor.token })))
         expect(last.statuses).toEqual([204, 409])
-        expect(Schema.decodeUnknownSync(Schema.Array(Id))((yield* send("GET", path, { token: cast.editor.token })).body)).toHaveLength(1)
+        expect(Schema.decodeUnknownSync(Schema.Array(Id))((yield* send("GET", otherPath, { token: cast.editor.token })).body)).toHaveLength(1)
         expect(columns).toHaveLength(5)
       })
     )
@@ -224,6 +226,24 @@ describe.skipIf(skipPostgres)("writes that race, on Postgres", () => {
           sql<{ readonly count: number }>`SELECT count(*)::int AS count FROM tasks WHERE project_id = ${project.id} AND assignee_id = ${cast.viewer.user.id}`
         ).pipe(Effect.orDie)
         expect(assigned[0]?.count).toBe(0)
+      })
+    )
+
+    it.effect("six tasks moved at once into a column with room for two: two get in, four get 409 WipLimitExceeded", () =>
+      Effect.gen(function* () {
+        const cast = yield* Scene
+        const { project } = yield* freshProject
+        const narrow = idOf((yield* send("POST", `/api/v1/projects/${project.id}/columns`, { token: cast.editor.token, body: { name: "Narrow", wipLimit: 2 } })).body)
+        const tasks = yield* Effect.forEach(times(6, null), () =>
+          Effect.map(send("POST", `/api/v1/projects/${project.id}/tasks`, { token: cast.editor.token, body: { title: "Waiting" } }), (r) => idOf(r.body))
+        )
+        const { replies, statuses } = yield* race(tasks.map((id) => ({ method: "POST" as const, path: `/api/v1/tasks/${id}/move`, token: cast.editor.token, body: { version: 1, columnId: narrow } })))
+        expect(statuses).toEqual([200, 200, 409, 409, 409, 409])
+        expect(replies.filter((r) => r.status === 409).map((r) => Schema.decodeUnknownSync(Tagged)(r.body)._tag)).toEqual(times(4, "WipLimitExceeded"))
+        const board = Schema.decodeUnknownSync(Schema.Struct({ columns: Schema.Array(Schema.Struct({ id: Schema.String, tasks: Schema.Array(Id) })) }))(
+          (yield* send("GET", `/api/v1/projects/${project.id}/board`, { token: cast.viewer.token })).body
+        )
+        expect(board.columns.find((c) => c.id === narrow)?.tasks).toHaveLength(2)
       })
     )
 

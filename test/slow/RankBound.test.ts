@@ -6,7 +6,7 @@ import { moveIntoOneGap } from "../unit/services/GapMoves.js"
 
 /**
  * The issue's test, at its full size: tasks moved 10,000 times into the same gap through
- * TaskService. `npm test` runs the same with 1,000 moves; this size costs about 5 s.
+ * TaskService. `npm test` runs the same with 400 moves; this size costs about 5 s.
  */
 it.effect("keeps every key within Rank.MAX_LENGTH when tasks are moved 10,000 times into the same gap", () =>
   Effect.gen(function* () {

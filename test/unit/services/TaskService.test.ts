@@ -324,16 +324,16 @@ describe("TaskService", () => {
     )
 
     // The 10,000 moves run in test/slow (npm run test:slow): at about half a millisecond a
-    // move they would take a third of this suite's budget. 1,000 already take several rebalances.
-    it.effect("keeps every key within Rank.MAX_LENGTH when tasks are moved 1,000 times into the same gap", () =>
+    // move they would take a third of this suite's budget. 400 take two rebalances (one per ~160).
+    it.effect("keeps every key within Rank.MAX_LENGTH when tasks are moved 400 times into the same gap", () =>
       Effect.gen(function* () {
-        const result = yield* moveIntoOneGap(1_000)
+        const result = yield* moveIntoOneGap(400)
         expect(result.longestMoved).toBeLessThanOrEqual(Rank.MAX_LENGTH)
         expect(result.longestLeft).toBeLessThanOrEqual(Rank.MAX_LENGTH)
         // The last move put B right after A, C having gone there just before it.
         expect(result.titles).toEqual(["Top", "A", "B", "C", "Tail"])
         // The bound was reached and kept by rebalancing, not by luck.
-        expect(result.rebalances).toBeGreaterThan(1_000 / 200)
+        expect(result.rebalances).toBeGreaterThanOrEqual(2)
       }).pipe(fresh)
     )
 
