@@ -182,6 +182,15 @@ describe("flowboard start in embedded mode", () => {
     }), { timeout: 180_000 })
 })
 
+/** `flowboard serve` on a scratch database behind a proxy the test can cut, ready, and its admin key. */
+const servingBehindProxy = Effect.gen(function* () {
+  const { proxy, url } = yield* proxiedDatabase
+  const port = yield* freePort
+  const child = yield* spawnFlowboard(["serve"], postgresEnv(port, url))
+  expect((yield* probeUntil(() => ({ port, path: "/health/ready" }), ready, { within: "90 seconds" })).reached).toBe(true)
+  return { proxy, port, child, authorization: `Bearer ${keyOf(child)}` }
+})
+
 describe.skipIf(skipPostgres)("flowboard serve and worker on Postgres behind a proxy", () => {
   it.scopedLive("start-up with the database unreachable: 503 in the error shape until it is back, then 200", () =>
     Effect.gen(function* () {
@@ -207,11 +216,7 @@ describe.skipIf(skipPostgres)("flowboard serve and worker on Postgres behind a p
 
   it.scopedLive("database outage while serving: 503 with Retry-After, never 401; the same key works once it is back", () =>
     Effect.gen(function* () {
-      const { proxy, url } = yield* proxiedDatabase
-      const port = yield* freePort
-      const child = yield* spawnFlowboard(["serve"], postgresEnv(port, url))
-      expect((yield* probeUntil(() => ({ port, path: "/health/ready" }), ready, { within: "90 seconds" })).reached).toBe(true)
-      const authorization = `Bearer ${keyOf(child)}`
+      const { authorization, port, proxy } = yield* servingBehindProxy
       const agent = yield* keepAlive
       expect(statusOf(yield* probe({ port, path: "/api/v1/projects", headers: { authorization }, agent }))).toBe(200)
 
@@ -238,11 +243,7 @@ describe.skipIf(skipPostgres)("flowboard serve and worker on Postgres behind a p
 
   it.scopedLive("SIGTERM with a request held by the database and idle, silent and half-sent connections: answered or cleanly closed, exit within the budget", () =>
     Effect.gen(function* () {
-      const { proxy, url } = yield* proxiedDatabase
-      const port = yield* freePort
-      const child = yield* spawnFlowboard(["serve"], postgresEnv(port, url))
-      expect((yield* probeUntil(() => ({ port, path: "/health/ready" }), ready, { within: "90 seconds" })).reached).toBe(true)
-      const authorization = `Bearer ${keyOf(child)}`
+      const { authorization, child, port, proxy } = yield* servingBehindProxy
       const idleAgent = yield* keepAlive
       const heldAgent = yield* keepAlive
       expect(statusOf(yield* probe({ port, path: "/api/v1/projects", headers: { authorization }, agent: idleAgent }))).toBe(200)
