@@ -60,6 +60,15 @@ let projects = 0
 /** A project of the cast's owner, with the editor and viewer as members, under a key of its own. */
 const freshProject = Effect.flatMap(Scene, (cast) => makeProject(cast, `RACE${++projects}`))
 
+/** A fresh project whose editor has been made a second owner. */
+const twoOwners = Effect.gen(function* () {
+  const cast = yield* Scene
+  const { project } = yield* freshProject
+  const members = `/api/v1/projects/${project.id}/members`
+  expect((yield* send("PATCH", `${members}/${cast.editor.user.id}`, { token: cast.owner.token, body: { role: "owner" } })).status).toBe(200)
+  return { cast, members, project }
+})
+
 describe.skipIf(skipPostgres)("writes that race, on Postgres", () => {
   layer(RacesLive, { timeout: 60_000 })((it) => {
     it.effect("twenty deletes of one task: one 204 and one task.deleted, nineteen 404", () =>
@@ -124,10 +133,7 @@ describe.skipIf(skipPostgres)("writes that race, on Postgres", () => {
 
     it.effect("two owners demote each other at once: the project keeps an owner", () =>
       Effect.gen(function* () {
-        const cast = yield* Scene
-        const { project } = yield* freshProject
-        const members = `/api/v1/projects/${project.id}/members`
-        expect((yield* send("PATCH", `${members}/${cast.editor.user.id}`, { token: cast.owner.token, body: { role: "owner" } })).status).toBe(200)
+        const { cast, members } = yield* twoOwners
         const { statuses } = yield* race([
           { method: "PATCH", path: `${members}/${cast.editor.user.id}`, token: cast.owner.token, body: { role: "viewer" } },
           { method: "PATCH", path: `${members}/${cast.owner.user.id}`, token: cast.editor.token, body: { role: "viewer" } }
@@ -143,10 +149,7 @@ describe.skipIf(skipPostgres)("writes that race, on Postgres", () => {
 
     it.effect("two owners leave at once: one stays", () =>
       Effect.gen(function* () {
-        const cast = yield* Scene
-        const { project } = yield* freshProject
-        const members = `/api/v1/projects/${project.id}/members`
-        expect((yield* send("PATCH", `${members}/${cast.editor.user.id}`, { token: cast.owner.token, body: { role: "owner" } })).status).toBe(200)
+        const { cast, members, project } = yield* twoOwners
         const { statuses } = yield* race([
           { method: "DELETE", path: `${members}/${cast.editor.user.id}`, token: cast.editor.token },
           { method: "DELETE", path: `${members}/${cast.owner.user.id}`, token: cast.owner.token }
