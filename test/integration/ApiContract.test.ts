@@ -1,7 +1,7 @@
 import { assert, describe, expect, layer } from "@effect/vitest"
 import type { SqlClient } from "@effect/sql"
 import { Effect, type Layer } from "effect"
-import { PgliteTest, postgresAvailable, PostgresTest } from "../support/Database.js"
+import { PgliteTest } from "../support/Database.js"
 import { duplicateIds } from "../support/fuzz/OpenApiDocument.js"
 import { runFuzz } from "../support/fuzz/Run.js"
 import { sendRaw } from "../support/fuzz/Wire.js"
@@ -39,9 +39,9 @@ const contractOn = <E>(name: string, database: Layer.Layer<SqlClient.SqlClient, 
     )
   })
 
-// One stack here, for the suite's 30 s: Postgres where there is one (CI), else PGlite. The long
-// run (`npm run test:fuzz`, which `.ci/run` runs) takes thousands of requests to both.
+// One stack here, for the suite's 30 s: PGlite, the worker's database already booted (no scratch
+// database to create and migrate). Postgres meets concurrent writes in Races.test.ts; the long
+// run (`npm run test:fuzz`, which `.ci/run` runs) takes thousands of requests to both stacks.
 describe("the API contract", () => {
-  if (postgresAvailable) contractOn("on Postgres", PostgresTest)
-  else contractOn("on PGlite", PgliteTest)
+  contractOn("on PGlite", PgliteTest)
 })
