@@ -93,8 +93,9 @@ const classify = (code: string | undefined) => {
       return { status: 413, tag: "PayloadTooLarge", message: "chunk extensions too large", refusal: "malformed" } as const
     case "ERR_HTTP_REQUEST_TIMEOUT":
       return { status: 408, tag: "RequestTimeout", message: "the request was not received in time", refusal: "timeout" } as const
+    // Every 400 of the API is a ValidationError with issues; this one is about the request as a whole.
     default:
-      return { status: 400, tag: "BadRequest", message: "malformed HTTP request", refusal: "malformed" } as const
+      return { status: 400, tag: "ValidationError", message: "malformed HTTP request", refusal: "malformed" } as const
   }
 }
 
@@ -146,7 +147,7 @@ export const makeRequestGate = (server: Server, onRefusal: (refusal: Refusal) =>
     const { message, refusal, status, tag } = classify(code)
     onRefusal(refusal)
     const correlationId = uuidv7()
-    const body = json({ _tag: tag, message, status, correlationId })
+    const body = json({ _tag: tag, message, status, correlationId, ...(status === 400 ? { issues: [{ path: [], message }] } : {}) })
     socket.end(
       `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\n` +
         `Content-Type: application/json\r\nContent-Length: ${body.length}\r\nX-Request-Id: ${correlationId}\r\n` +

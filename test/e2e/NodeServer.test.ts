@@ -143,6 +143,6 @@ describe("the HTTP server's gate", () => {
       })
       expect(url).toEqual([431, "RequestHeaderFieldsTooLarge"])
       expect(header).toEqual([431, "RequestHeaderFieldsTooLarge"])
-      expect(garbage).toEqual([400, "BadRequest"])
+      expect(garbage).toEqual([400, "ValidationError"])
     }))
 })
