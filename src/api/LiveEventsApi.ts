@@ -1,9 +1,9 @@
 import { HttpApiEndpoint, HttpApiGroup, HttpApiMiddleware, HttpApiSchema, HttpApiSecurity, OpenApi } from "@effect/platform"
 import { Schema } from "effect"
-import { Forbidden, NotFound, Unauthorized, ValidationError } from "../domain/Errors.js"
+import { NotFound, ValidationError } from "../domain/Errors.js"
 import { EventId } from "../domain/Ids.js"
 import { projectId } from "./Common.js"
-import { CurrentActor } from "./Security.js"
+import { AuthenticationFailure, CurrentActor } from "./Security.js"
 
 /**
  * The bearer header as everywhere, or, on this route alone, `?access_token=`: a browser's
@@ -13,7 +13,7 @@ import { CurrentActor } from "./Security.js"
  */
 export class LiveAuthentication extends HttpApiMiddleware.Tag<LiveAuthentication>()("flowboard/LiveAuthentication", {
   provides: CurrentActor,
-  failure: Schema.Union(Unauthorized, Forbidden),
+  failure: AuthenticationFailure,
   security: {
     bearer: HttpApiSecurity.bearer,
     accessToken: HttpApiSecurity.apiKey({ key: "access_token", in: "query" }).pipe(

@@ -13,12 +13,11 @@ import { orInternal } from "./Errors.js"
 
 /**
  * The same checks as every other route, whichever way the key came: header first, then query.
- * The route's contract (`LiveAuthentication` in src/api/LiveEventsApi.ts) declares only
- * `Unauthorized | Forbidden`, so a key that cannot be looked up (`ServiceUnavailable`,
- * `InternalError`) leaves as a defect carrying that error: `HttpApiBuilder` encodes a failed
- * request's squashed cause with the API-wide errors, which include both, so the client gets the
- * same `503`/`500` as on every other route (pinned in test/e2e/AuthenticationOutage.test.ts).
- * Once the contract takes `AuthenticationFailure` from Security.ts, this goes.
+ * `HttpApiBuilder` tries a middleware's schemes in turn and keeps the last one's failure, so a
+ * header key that could not be looked up (`503`) would become the query scheme's `401` for a
+ * missing key. A key that cannot be looked up therefore ends the attempt as a defect carrying
+ * its error, which skips the other scheme; the API-wide errors then encode it as the same
+ * `503`/`500` as on every other route (test/e2e/AuthenticationOutage.test.ts).
  */
 export const LiveAuthenticationLive = Layer.effect(
   LiveAuthentication,
