@@ -62,16 +62,6 @@ const decodes = (segment: string): boolean => {
   }
 }
 
-// Parsed once more by the payload decode; the platform offers no way to hand it the value.
-const parses = (text: string): boolean => {
-  try {
-    JSON.parse(text)
-    return true
-  } catch {
-    return false
-  }
-}
-
 /** A refusal of the body as a whole: the issue's path is empty, the message says "body". */
 const bodyIssue = (message: string) => new ValidationError({ message: `body: ${message}`, issues: [new Issue({ path: [], message })] })
 
@@ -118,12 +108,12 @@ export const guardRequests =
         return refuse(415, new UnsupportedMediaType({ message: "send the request body as JSON, with Content-Type: application/json" }))
       }
       const limited = HttpIncomingMessage.withMaxBodySize(app, Option.some(maxBytes))
-      if (!body) return match.operation.value.payload ? refuse(400, bodyIssue("is required: send a JSON document")) : yield* limited
-      // The text is cached on the request: the payload decode below reads it again for free.
+      if (!body) return yield* limited
+      // The text is cached on the request: the payload decode below reads it again for free. Text
+      // that is not JSON, or no body at all, is the decode's 400 (with `issues`, see RequestMiddleware).
       const text = yield* Effect.option(HttpIncomingMessage.withMaxBodySize(request.text, Option.some(maxBytes)))
-      if (Option.isSome(text)) {
-        if (nestsDeeperThan(text.value, MAX_JSON_DEPTH)) return refuse(400, bodyIssue(`is nested deeper than ${MAX_JSON_DEPTH} levels`))
-        if (match.operation.value.payload && !parses(text.value)) return refuse(400, bodyIssue("is not valid JSON"))
+      if (Option.isSome(text) && nestsDeeperThan(text.value, MAX_JSON_DEPTH)) {
+        return refuse(400, bodyIssue(`is nested deeper than ${MAX_JSON_DEPTH} levels`))
       }
       return yield* limited
     })

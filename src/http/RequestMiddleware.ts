@@ -45,7 +45,7 @@ const clip = (message: string) => (message.length <= MAX_MESSAGE ? message : `${
  * `ValidationError` naming the first wrong field; empty bodies (unknown route, defects) get a
  * body of their own.
  */
-const shapeError = (response: HttpServerResponse.HttpServerResponse, correlationId: string, pathname: string) => {
+const shapeError = (response: HttpServerResponse.HttpServerResponse, correlationId: string, pathname: () => string) => {
   if (response.status < 400) return response
   let body: Record<string, unknown> = {}
   if (response.body._tag === "Uint8Array" && response.body.contentType.startsWith("application/json")) {
@@ -74,14 +74,16 @@ const shapeError = (response: HttpServerResponse.HttpServerResponse, correlation
     }
   }
   const [tag, message] = reasons[response.status] ?? (response.status >= 500 ? reasons[500]! : ["Error", "request failed"])
-  // The router's own 404 is as much a NotFound as a service's: it names what was not found.
-  const route = response.status === 404 && body._tag === undefined ? { resource: "route", id: pathname } : {}
-  const shaped: Record<string, unknown> = { _tag: tag, message, ...route, ...body, status: response.status, correlationId }
-  // Whatever produced a 400, its body is a ValidationError: `issues` is always there.
-  if (shaped._tag === "ValidationError" && !Array.isArray(shaped.issues)) {
-    shaped.issues = [{ path: [], message: typeof shaped.message === "string" ? shaped.message : "bad request" }]
-  }
-  return HttpServerResponse.setBody(response, HttpBody.unsafeJson(shaped))
+  const unanswered = body._tag === undefined
+  // The platform answers a body it cannot read as JSON with an empty 400: a ValidationError like
+  // every 400, with its issue. The router's own 404 names what was not found, as every NotFound.
+  const filled =
+    unanswered && response.status === 400
+      ? { message: "body: is not valid JSON", issues: [{ path: [], message: "is not valid JSON" }] }
+      : unanswered && response.status === 404
+      ? { resource: "route", id: pathname() }
+      : {}
+  return HttpServerResponse.setBody(response, HttpBody.unsafeJson({ _tag: tag, message, ...filled, ...body, status: response.status, correlationId }))
 }
 
 /**
@@ -102,7 +104,7 @@ export const requestMiddleware = <E, R>(app: HttpApp.Default<E, R>): HttpApp.Def
         if (response.status >= 500 && response.body._tag === "Empty") {
           yield* Effect.logError("request failed without a response body").pipe(Effect.annotateLogs("correlationId", correlationId))
         }
-        const shaped = HttpServerResponse.setHeader(shapeError(response, correlationId, clip(pathnameOf(request))), "x-request-id", correlationId)
+        const shaped = HttpServerResponse.setHeader(shapeError(response, correlationId, () => clip(pathnameOf(request))), "x-request-id", correlationId)
         // RFC 7235: a 401 names the scheme that would be accepted.
         if (response.status === 401) return HttpServerResponse.setHeader(shaped, "www-authenticate", 'Bearer realm="flowboard"')
         // RFC 9110 §10.2.3: a 503 says when to come back, unless its maker already did.
