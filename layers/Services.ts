@@ -11,6 +11,7 @@ import { ProjectProgressService } from "../src/services/ProjectProgressService.j
 import { ProjectService } from "../src/services/ProjectService.js"
 import { TaskService } from "../src/services/TaskService.js"
 import { UserService } from "../src/services/UserService.js"
+import { IdentityCache } from "../src/security/IdentityCache.js"
 import { HandlersLive } from "./Handlers.js"
 import { JobsLive } from "./Jobs.js"
 
@@ -30,6 +31,6 @@ export const servicesWith = <ROut, E, R>(handlers: Layer.Layer<ROut | HandlerReg
   ActivityService.Default,
   ProjectProgressService.Default,
   DeadLetterService.Default
-).pipe(Layer.provide(Layer.mergeAll(ProjectAccess.Default, Outbox.Default)), Layer.provideMerge(handlers))
+).pipe(Layer.provide(Layer.mergeAll(ProjectAccess.Default, Outbox.Default, IdentityCache.Default)), Layer.provideMerge(handlers))
 
 export const ServicesLive = servicesWith(HandlersLive)

@@ -65,6 +65,14 @@ export class ProjectRepository extends Context.Tag("flowboard/ProjectRepository"
     /** `false` when there was no such member. */
     readonly removeMember: (projectId: ProjectId, userId: UserId) => Effect.Effect<boolean, RepositoryError>
     readonly findMember: (projectId: ProjectId, userId: UserId) => Effect.Effect<Option.Option<Member>, RepositoryError>
+    /**
+     * The project together with `userId`'s membership of it, in one read: what every access
+     * check needs. `None` when there is no such project or the user is not a member of it.
+     */
+    readonly findAccess: (
+      projectId: ProjectId,
+      userId: UserId
+    ) => Effect.Effect<Option.Option<{ readonly project: Project; readonly member: Member }>, RepositoryError>
     /** The member, holding `FOR KEY SHARE` on the row: their removal waits until this transaction ends. */
     readonly lockMember: (projectId: ProjectId, userId: UserId) => Effect.Effect<Option.Option<Member>, RepositoryError>
     /** Members in the order they were added. */

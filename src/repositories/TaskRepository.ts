@@ -1,7 +1,7 @@
 import { Context, type DateTime, type Effect, type Option } from "effect"
 import type { RepositoryError } from "../domain/Errors.js"
 import type { ColumnId, ProjectId, TaskId, UserId } from "../domain/Ids.js"
-import type { Priority, Task } from "../domain/Model.js"
+import type { Member, Priority, Project, Task } from "../domain/Model.js"
 import type { PageRequest } from "../domain/Page.js"
 import type { Ranked } from "../domain/Rank.js"
 
@@ -22,6 +22,15 @@ export class TaskRepository extends Context.Tag("flowboard/TaskRepository")<
   {
     readonly insert: (task: Task) => Effect.Effect<void, RepositoryError>
     readonly findById: (id: TaskId) => Effect.Effect<Option.Option<Task>, RepositoryError>
+    /**
+     * The task with its project and `userId`'s membership of that project, in one read: a task
+     * read and its access check together. `None` when there is no such task or the user is not a
+     * member of its project.
+     */
+    readonly findAccess: (
+      id: TaskId,
+      userId: UserId
+    ) => Effect.Effect<Option.Option<{ readonly task: Task; readonly project: Project; readonly member: Member }>, RepositoryError>
     /** As `ProjectRepository.update`: compare-and-set on `version`; `false` on mismatch. */
     readonly update: (task: Task, expectedVersion: number) => Effect.Effect<boolean, RepositoryError>
     /**

@@ -27,6 +27,11 @@ export class ProjectAccess extends Effect.Service<ProjectAccess>()("flowboard/Pr
     const projects = yield* ProjectRepository
     const tasks = yield* TaskRepository
 
+    const checkRole = (access: Access, role: ProjectRole): Effect.Effect<void, Forbidden> =>
+      roleRank[access.member.role] < roleRank[role]
+        ? Effect.fail(new Forbidden({ message: `this needs the ${role} role on project ${access.project.key}` }))
+        : Effect.void
+
     const require = Effect.fn("ProjectAccess.require")(function* (
       actor: Actor,
       projectId: ProjectId,
@@ -34,17 +39,22 @@ export class ProjectAccess extends Effect.Service<ProjectAccess>()("flowboard/Pr
       lock?: ProjectLock
     ): Effect.fn.Return<Access, NotFound | Forbidden | RepositoryError> {
       const notFound = NotFound.of("project", projectId)
-      // Locked, the row comes first: the caller's role is then read as it stands for the write.
-      const locked = lock === undefined ? Option.none() : yield* projects.lock(projectId, lock)
-      if (lock !== undefined && Option.isNone(locked)) return yield* notFound
-      const member = yield* projects.findMember(projectId, actor.user.id)
-      if (Option.isNone(member)) return yield* notFound
-      const project = Option.isSome(locked) ? locked : yield* projects.findById(projectId)
-      if (Option.isNone(project)) return yield* notFound
-      if (roleRank[member.value.role] < roleRank[role]) {
-        return yield* new Forbidden({ message: `this needs the ${role} role on project ${project.value.key}` })
+      let access: Access
+      if (lock === undefined) {
+        // Unlocked, the project and the membership come back in one read.
+        const found = yield* projects.findAccess(projectId, actor.user.id)
+        if (Option.isNone(found)) return yield* notFound
+        access = found.value
+      } else {
+        // Locked, the row comes first: the caller's role is then read as it stands for the write.
+        const locked = yield* projects.lock(projectId, lock)
+        if (Option.isNone(locked)) return yield* notFound
+        const member = yield* projects.findMember(projectId, actor.user.id)
+        if (Option.isNone(member)) return yield* notFound
+        access = { project: locked.value, member: member.value }
       }
-      return { project: project.value, member: member.value }
+      yield* checkRole(access, role)
+      return access
     })
 
     /**
@@ -58,14 +68,14 @@ export class ProjectAccess extends Effect.Service<ProjectAccess>()("flowboard/Pr
       role: ProjectRole,
       keep = false
     ): Effect.fn.Return<Access & { readonly task: Task }, NotFound | Forbidden | RepositoryError> {
-      const found = yield* tasks.findById(taskId)
+      // The task, its project and the caller's membership in one read; to a non-member the task does not exist.
+      const found = yield* tasks.findAccess(taskId, actor.user.id)
       if (Option.isNone(found)) return yield* NotFound.of("task", taskId)
-      const granted = yield* require(actor, found.value.projectId, role).pipe(
-        Effect.catchTag("NotFound", () => Effect.fail(NotFound.of("task", taskId)))
-      )
-      const task = keep ? yield* tasks.lockShared(taskId) : found
+      yield* checkRole(found.value, role)
+      if (!keep) return found.value
+      const task = yield* tasks.lockShared(taskId)
       if (Option.isNone(task)) return yield* NotFound.of("task", taskId)
-      return { ...granted, task: task.value }
+      return { ...found.value, task: task.value }
     })
 
     return { require, requireTask } as const

@@ -11,6 +11,7 @@ import { ApiKeyRepository } from "../repositories/ApiKeyRepository.js"
 import { Transactor } from "../repositories/Transactor.js"
 import { UserRepository } from "../repositories/UserRepository.js"
 import * as ApiKeyCodec from "../security/ApiKeyCodec.js"
+import { IdentityCache } from "../security/IdentityCache.js"
 
 /** A key as returned once at creation: the only time the secret token is ever shown. */
 export interface IssuedKey {
@@ -32,6 +33,7 @@ export class UserService extends Effect.Service<UserService>()("flowboard/UserSe
   effect: Effect.gen(function* () {
     const users = yield* UserRepository
     const keys = yield* ApiKeyRepository
+    const identities = yield* IdentityCache
     const tx = yield* Transactor
     const outbox = yield* Outbox
 
@@ -122,6 +124,7 @@ export class UserService extends Effect.Service<UserService>()("flowboard/UserSe
         }
         // Revoking is idempotent: a second call changes nothing, so it records no second event.
         if (existing.value.revokedAt !== null) return existing.value
+        // Forgotten once the revocation has committed, so no request re-reads the row before it.
         return yield* tx.transaction(
           Effect.gen(function* () {
             const now = yield* DateTime.now
@@ -131,7 +134,7 @@ export class UserService extends Effect.Service<UserService>()("flowboard/UserSe
             yield* outbox.record(actor, [makeEvent({ type: "apikey", id: keyId, version: 2 }, now, new ApiKeyRevokedV1())])
             return revoked.value
           })
-        )
+        ).pipe(Effect.ensuring(identities.forget(existing.value.prefix)))
       }),
 
       /**

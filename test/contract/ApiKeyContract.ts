@@ -1,6 +1,6 @@
 import { describe, expect } from "@effect/vitest"
 import { Effect, Option } from "effect"
-import { ApiKey } from "../../src/domain/Model.js"
+import { ApiKey, User } from "../../src/domain/Model.js"
 import { ApiKeyRepository } from "../../src/repositories/ApiKeyRepository.js"
 import { expectNone, expectSame, expectSome, failureTag, ids } from "./Assertions.js"
 import { anApiKey, aUser, at, givenUser, unique } from "./Fixtures.js"
@@ -66,6 +66,36 @@ export const apiKeyContract = (it: ContractIt) =>
         const found = yield* keys.findByPrefix(stored.key.prefix)
         expectSome(ApiKey, Option.map(found, (s) => s.key), new ApiKey({ ...stored.key, lastUsedAt: at(4_004) }))
         expect(Option.map(found, (s) => s.secretHash)).toStrictEqual(Option.some(stored.secretHash))
+      }))
+
+    it.effect("finds a key's identity (key, digest and user) by prefix in one read", () =>
+      Effect.gen(function* () {
+        const keys = yield* ApiKeyRepository
+        const user = yield* givenUser({ role: "admin" })
+        const stored = anApiKey(user.id, { scopes: ["read"], expiresAt: at(9_009) })
+        yield* keys.insert(stored)
+        yield* keys.insert(anApiKey((yield* givenUser()).id))
+        const found = yield* keys.findIdentity(stored.key.prefix)
+        expectSome(ApiKey, Option.map(found, (s) => s.key), stored.key)
+        expectSome(User, Option.map(found, (s) => s.user), user)
+        expect(Option.map(found, (s) => s.secretHash)).toStrictEqual(Option.some(stored.secretHash))
+        expectNone(yield* keys.findIdentity(`fbk_${unique()}`))
+      }))
+
+    it.effect("touchMany records many uses at once and never moves a time backwards", () =>
+      Effect.gen(function* () {
+        const keys = yield* ApiKeyRepository
+        const user = yield* givenUser()
+        const [a, b, c] = [anApiKey(user.id), anApiKey(user.id, { lastUsedAt: at(5_000) }), anApiKey(user.id)]
+        for (const stored of [a, b, c]) yield* keys.insert(stored)
+        yield* keys.touchMany([
+          { id: a.key.id, at: at(2_000) },
+          { id: b.key.id, at: at(4_000) }
+        ])
+        expectSome(ApiKey, yield* keys.findById(a.key.id), new ApiKey({ ...a.key, lastUsedAt: at(2_000) }))
+        expectSome(ApiKey, yield* keys.findById(b.key.id), b.key)
+        expectSome(ApiKey, yield* keys.findById(c.key.id), c.key)
+        yield* keys.touchMany([])
       }))
 
     it.effect("a taken prefix is a fault, and the first key stays as it was", () =>

@@ -1,6 +1,6 @@
 import { describe, expect } from "@effect/vitest"
-import { Effect } from "effect"
-import { Member } from "../../src/domain/Model.js"
+import { Effect, Option } from "effect"
+import { Member, Project } from "../../src/domain/Model.js"
 import { ProjectRepository } from "../../src/repositories/ProjectRepository.js"
 import { expectNone, expectSome, failureTag } from "./Assertions.js"
 import { aMember, aUser, at, givenProject, givenUser } from "./Fixtures.js"
@@ -16,6 +16,19 @@ export const memberContract = (it: ContractIt) =>
         expect(yield* projects.addMember(member)).toBe(true)
         expectSome(Member, yield* projects.findMember(project.id, member.userId), member)
         expectNone(yield* projects.findMember(project.id, aUser().id))
+      }))
+
+    it.effect("finds a project with one user's membership of it in one read, and nothing for a non-member", () =>
+      Effect.gen(function* () {
+        const projects = yield* ProjectRepository
+        const { project } = yield* givenProject()
+        const member = aMember(project.id, (yield* givenUser()).id, { role: "editor", addedAt: at(7) })
+        yield* projects.addMember(member)
+        const found = yield* projects.findAccess(project.id, member.userId)
+        expectSome(Project, Option.map(found, (a) => a.project), project)
+        expectSome(Member, Option.map(found, (a) => a.member), member)
+        expectNone(yield* projects.findAccess(project.id, aUser().id))
+        expectNone(yield* projects.findAccess((yield* givenProject()).project.id, member.userId))
       }))
 
     it.effect("answers false for an existing member and keeps its role", () =>

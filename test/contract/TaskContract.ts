@@ -1,11 +1,12 @@
 import { describe, expect } from "@effect/vitest"
 import { DateTime, Effect, Option } from "effect"
-import { Comment, Task } from "../../src/domain/Model.js"
+import { Comment, Member, Project, Task } from "../../src/domain/Model.js"
 import { ColumnRepository } from "../../src/repositories/ColumnRepository.js"
 import { CommentRepository } from "../../src/repositories/CommentRepository.js"
 import { TaskRepository } from "../../src/repositories/TaskRepository.js"
 import { expectNone, expectSome, failureTag, ids } from "./Assertions.js"
-import { aColumn, aComment, aTask, at, givenBoard, givenTask, givenUser } from "./Fixtures.js"
+import { aColumn, aComment, aMember, aTask, at, givenBoard, givenTask, givenUser } from "./Fixtures.js"
+import { ProjectRepository } from "../../src/repositories/ProjectRepository.js"
 import type { ContractIt } from "./RepositoryContract.js"
 
 export const taskContract = (it: ContractIt) =>
@@ -20,6 +21,21 @@ export const taskContract = (it: ContractIt) =>
         })
         yield* tasks.insert(task)
         expectSome(Task, yield* tasks.findById(task.id), task)
+      }))
+
+    it.effect("finds a task with its project and one user's membership in one read; nothing for a non-member", () =>
+      Effect.gen(function* () {
+        const tasks = yield* TaskRepository
+        const board = yield* givenBoard()
+        const task = yield* givenTask(board, { labels: ["a", "b"], dueAt: at(5), estimate: 2.5 })
+        const viewer = aMember(board.project.id, (yield* givenUser()).id, { role: "viewer", addedAt: at(9) })
+        yield* (yield* ProjectRepository).addMember(viewer)
+        const found = yield* tasks.findAccess(task.id, viewer.userId)
+        expectSome(Task, Option.map(found, (a) => a.task), task)
+        expectSome(Project, Option.map(found, (a) => a.project), board.project)
+        expectSome(Member, Option.map(found, (a) => a.member), viewer)
+        expectNone(yield* tasks.findAccess(task.id, (yield* givenUser()).id))
+        expectNone(yield* tasks.findAccess(aTask(board).id, viewer.userId))
       }))
 
     it.effect("keeps empty labels as an empty array and nulls as nulls", () =>

@@ -1,4 +1,4 @@
-import { Array as Arr, Effect, HashMap, Layer, Option } from "effect"
+import { Array as Arr, DateTime, Effect, HashMap, Layer, Option } from "effect"
 import { ApiKey } from "../../domain/Model.js"
 import { ApiKeyRepository } from "../ApiKeyRepository.js"
 import { MemoryStore, ok, violation } from "./MemoryStore.js"
@@ -35,6 +35,12 @@ export const MemoryApiKeyRepository = Layer.effect(
         }),
       findByPrefix: (prefix) =>
         store.read((t) => Option.fromNullable(rowsOf(t.apiKeys).find((s) => s.key.prefix === prefix))),
+      findIdentity: (prefix) =>
+        store.read((t) =>
+          Option.flatMap(Option.fromNullable(rowsOf(t.apiKeys).find((s) => s.key.prefix === prefix)), (stored) =>
+            Option.map(HashMap.get(t.users, stored.key.userId), (user) => ({ ...stored, user }))
+          )
+        ),
       findById: (id) => store.read((t) => Option.map(HashMap.get(t.apiKeys, id), (s) => s.key)),
       listByUser: (userId) =>
         store.read((t) =>
@@ -58,7 +64,16 @@ export const MemoryApiKeyRepository = Layer.effect(
             }
           )
         ),
-      touch: (id, at) => Effect.asVoid(updateKey(id, (key) => new ApiKey({ ...key, lastUsedAt: at })))
+      touch: (id, at) => Effect.asVoid(updateKey(id, (key) => new ApiKey({ ...key, lastUsedAt: at }))),
+      touchMany: (uses) =>
+        Effect.forEach(
+          uses,
+          ({ at, id }) =>
+            updateKey(id, (key) =>
+              key.lastUsedAt !== null && !DateTime.lessThan(key.lastUsedAt, at) ? key : new ApiKey({ ...key, lastUsedAt: at })
+            ),
+          { discard: true }
+        )
     })
   })
 )

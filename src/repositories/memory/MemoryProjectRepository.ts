@@ -120,6 +120,13 @@ export const MemoryProjectRepository = Layer.effect(
       removeMember: (projectId, userId) =>
         store.write((t) => ok(HashMap.has(t.members, memberKey(projectId, userId)), { ...t, members: HashMap.remove(t.members, memberKey(projectId, userId)) })),
       findMember: (projectId, userId) => store.read((t) => HashMap.get(t.members, memberKey(projectId, userId))),
+      findAccess: (projectId, userId) =>
+        store.read((t) =>
+          Option.all({
+            project: Option.map(HashMap.get(t.projects, projectId), (row) => row.project),
+            member: HashMap.get(t.members, memberKey(projectId, userId))
+          })
+        ),
       // Units of work run one at a time here: holding a row is simply reading it.
       lockMember: (projectId, userId) => store.read((t) => HashMap.get(t.members, memberKey(projectId, userId))),
       lock: (id) => store.read((t) => Option.map(HashMap.get(t.projects, id), (row) => row.project)),

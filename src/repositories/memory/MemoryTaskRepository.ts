@@ -1,7 +1,7 @@
 import { Array as Arr, DateTime, Effect, HashMap, Layer, Option } from "effect"
 import { Task } from "../../domain/Model.js"
 import { type TaskFilter, TaskRepository } from "../TaskRepository.js"
-import { MemoryStore, ok, requireNextVersion, type Tables, violation } from "./MemoryStore.js"
+import { memberKey, MemoryStore, ok, requireNextVersion, type Tables, violation } from "./MemoryStore.js"
 import { byRankThenId, containsIgnoringCase, neighbourRank, pageAfter, ranksOf, rewriteRanks, rowsOf } from "./Query.js"
 
 /** The constraints Postgres checks on every write of a task row. */
@@ -47,6 +47,16 @@ export const MemoryTaskRepository = Layer.effect(
           return ok(undefined, { ...t, tasks: HashMap.set(t.tasks, task.id, task) })
         }),
       findById: (id) => store.read((t) => HashMap.get(t.tasks, id)),
+      findAccess: (id, userId) =>
+        store.read((t) =>
+          Option.flatMap(HashMap.get(t.tasks, id), (task) =>
+            Option.all({
+              task: Option.some(task),
+              project: Option.map(HashMap.get(t.projects, task.projectId), (row) => row.project),
+              member: HashMap.get(t.members, memberKey(task.projectId, userId))
+            })
+          )
+        ),
       update: (task, expectedVersion) =>
         Effect.zipRight(
           requireNextVersion("TaskRepository", task.version, expectedVersion),

@@ -2,7 +2,7 @@ import { SqlClient, SqlSchema } from "@effect/sql"
 import { Effect, Layer, Option, Schema } from "effect"
 import { RepositoryError } from "../../domain/Errors.js"
 import { ProjectId, UserId } from "../../domain/Ids.js"
-import { Member, Project, ProjectStatus } from "../../domain/Model.js"
+import { Member, Project, ProjectRole, ProjectStatus } from "../../domain/Model.js"
 import { ProjectRepository } from "../ProjectRepository.js"
 import { toRepositoryError } from "./SqlErrors.js"
 import {
@@ -29,6 +29,30 @@ const MemberFromRow = Schema.transform(MemberRow, Schema.typeSchema(Member), {
   decode: (row) => new Member(row, true),
   encode: (member) => member
 })
+/** A project row with a membership of it beside it (`member_user_id`, `member_role`, `member_added_at`). */
+export const AccessRow = Schema.Struct({
+  ...ProjectRow.fields,
+  memberUserId: UserId,
+  memberRole: ProjectRole,
+  memberAddedAt: Timestamp
+})
+const AccessFromRow = Schema.transform(
+  AccessRow,
+  Schema.Struct({ project: Schema.typeSchema(Project), member: Schema.typeSchema(Member) }),
+  {
+    strict: true,
+    decode: ({ memberAddedAt, memberRole, memberUserId, ...project }) => ({
+      project: new Project(project, true),
+      member: new Member({ projectId: project.id, userId: memberUserId, role: memberRole, addedAt: memberAddedAt }, true)
+    }),
+    encode: ({ member, project }) => ({
+      ...project,
+      memberUserId: member.userId,
+      memberRole: member.role,
+      memberAddedAt: member.addedAt
+    })
+  }
+)
 const Filter = Schema.Struct({
   memberId: UserId,
   status: Schema.NullOr(ProjectStatus),
@@ -125,6 +149,14 @@ export const SqlProjectRepositoryLive = Layer.effect(
         sql`UPDATE project_members SET role = ${row.role}
             WHERE project_id = ${row.projectId} AND user_id = ${row.userId}`
     })
+    const findAccess = SqlSchema.findOne({
+      Request: Schema.Struct({ projectId: ProjectId, userId: UserId }),
+      Result: AccessFromRow,
+      execute: ({ projectId, userId }) =>
+        sql`SELECT p.*, m.user_id AS member_user_id, m.role AS member_role, m.added_at AS member_added_at
+            FROM projects p JOIN project_members m ON m.project_id = p.id AND m.user_id = ${userId}
+            WHERE p.id = ${projectId}`
+    })
     const findMember = SqlSchema.findOne({
       Request: Schema.Struct({ projectId: ProjectId, userId: UserId }),
       Result: MemberFromRow,
@@ -208,6 +240,8 @@ export const SqlProjectRepositoryLive = Layer.effect(
         ),
       findMember: (projectId, userId) =>
         findMember({ projectId, userId }).pipe(traced("SqlProjectRepository.findMember")),
+      findAccess: (projectId, userId) =>
+        findAccess({ projectId, userId }).pipe(traced("SqlProjectRepository.findAccess")),
       listMembers: (projectId) => listMembers(projectId).pipe(traced("SqlProjectRepository.listMembers"))
     })
   })

@@ -1,7 +1,7 @@
 import { SqlClient, SqlSchema } from "@effect/sql"
 import { Effect, Layer, Option, Schema } from "effect"
 import { ColumnId, ProjectId, TaskId, UserId } from "../../domain/Ids.js"
-import { Priority, Task } from "../../domain/Model.js"
+import { Member, Priority, Project, ProjectRole, ProjectStatus, Task } from "../../domain/Model.js"
 import { TaskRepository } from "../TaskRepository.js"
 import {
   containsPattern,
@@ -29,6 +29,69 @@ const TaskFromRow = Schema.transform(TaskRow, Schema.typeSchema(Task), {
   decode: (row) => new Task(row, true),
   encode: (task) => task
 })
+/**
+ * A task row with its project's columns (`project_*`) and a membership of the project
+ * (`member_*`) beside it: the task read and its access check in one statement.
+ */
+const TaskAccessRow = Schema.Struct({
+  ...TaskRow.fields,
+  projectKey: Schema.String,
+  projectName: Schema.String,
+  projectDescription: Schema.String,
+  projectOwnerId: UserId,
+  projectStatus: ProjectStatus,
+  projectRank: Schema.String,
+  projectVersion: Schema.Int,
+  projectCreatedAt: Timestamp,
+  projectUpdatedAt: Timestamp,
+  memberUserId: UserId,
+  memberRole: ProjectRole,
+  memberAddedAt: Timestamp
+})
+const TaskAccessFromRow = Schema.transform(
+  TaskAccessRow,
+  Schema.Struct({ task: Schema.typeSchema(Task), project: Schema.typeSchema(Project), member: Schema.typeSchema(Member) }),
+  {
+    strict: true,
+    decode: (row) => {
+      const {
+        memberAddedAt, memberRole, memberUserId, projectCreatedAt, projectDescription, projectKey, projectName,
+        projectOwnerId, projectRank, projectStatus, projectUpdatedAt, projectVersion, ...task
+      } = row
+      return {
+        task: new Task(task, true),
+        project: new Project({
+          id: task.projectId,
+          key: projectKey,
+          name: projectName,
+          description: projectDescription,
+          ownerId: projectOwnerId,
+          status: projectStatus,
+          rank: projectRank,
+          version: projectVersion,
+          createdAt: projectCreatedAt,
+          updatedAt: projectUpdatedAt
+        }, true),
+        member: new Member({ projectId: task.projectId, userId: memberUserId, role: memberRole, addedAt: memberAddedAt }, true)
+      }
+    },
+    encode: ({ member, project, task }) => ({
+      ...task,
+      projectKey: project.key,
+      projectName: project.name,
+      projectDescription: project.description,
+      projectOwnerId: project.ownerId,
+      projectStatus: project.status,
+      projectRank: project.rank,
+      projectVersion: project.version,
+      projectCreatedAt: project.createdAt,
+      projectUpdatedAt: project.updatedAt,
+      memberUserId: member.userId,
+      memberRole: member.role,
+      memberAddedAt: member.addedAt
+    })
+  }
+)
 const Filter = Schema.Struct({
   projectId: ProjectId,
   columnId: Schema.NullOr(ColumnId),
@@ -54,6 +117,19 @@ export const SqlTaskRepositoryLive = Layer.effect(
       Request: TaskId,
       Result: TaskFromRow,
       execute: (id) => sql`SELECT * FROM tasks WHERE id = ${id}`
+    })
+    const findAccess = SqlSchema.findOne({
+      Request: Schema.Struct({ id: TaskId, userId: UserId }),
+      Result: TaskAccessFromRow,
+      execute: ({ id, userId }) =>
+        sql`SELECT t.*, p.key AS project_key, p.name AS project_name, p.description AS project_description,
+                   p.owner_id AS project_owner_id, p.status AS project_status, p.rank AS project_rank,
+                   p.version AS project_version, p.created_at AS project_created_at, p.updated_at AS project_updated_at,
+                   m.user_id AS member_user_id, m.role AS member_role, m.added_at AS member_added_at
+            FROM tasks t
+            JOIN projects p ON p.id = t.project_id
+            JOIN project_members m ON m.project_id = t.project_id AND m.user_id = ${userId}
+            WHERE t.id = ${id}`
     })
     const lockShared = SqlSchema.findOne({
       Request: TaskId,
@@ -140,6 +216,7 @@ export const SqlTaskRepositoryLive = Layer.effect(
     return TaskRepository.of({
       insert: (task) => insert(task).pipe(traced("SqlTaskRepository.insert")),
       findById: (id) => findById(id).pipe(traced("SqlTaskRepository.findById")),
+      findAccess: (id, userId) => findAccess({ id, userId }).pipe(traced("SqlTaskRepository.findAccess")),
       update: (task, expectedVersion) =>
         Effect.zipRight(
           requireNextVersion("TaskRepository", task.version, expectedVersion),

@@ -85,7 +85,7 @@ describe("AuthService.authenticate", () => {
     }).pipe(fresh)
   )
 
-  it.effect("records lastUsedAt on first use and rewrites it only once a minute has passed", () =>
+  it.effect("records lastUsedAt on first use and then at most once a minute, written in batches", () =>
     Effect.gen(function* () {
       const { key, token } = yield* unusedKey()
       const auth = yield* AuthService
@@ -93,17 +93,43 @@ describe("AuthService.authenticate", () => {
 
       yield* TestClock.setTime(10_000)
       yield* auth.authenticate(token)
+      // Recorded, not yet written: the request did not wait for the write.
+      expect(yield* lastUsedAt(key.id)).toBeNull()
+      yield* auth.flushUsage
       expect(yield* lastUsedAt(key.id)).toEqual(DateTime.unsafeMake(10_000))
 
       yield* TestClock.setTime(10_000 + 30_000)
       yield* auth.authenticate(token)
       yield* TestClock.setTime(10_000 + 60_000)
       yield* auth.authenticate(token)
+      yield* auth.flushUsage
       expect(yield* lastUsedAt(key.id)).toEqual(DateTime.unsafeMake(10_000))
 
       yield* TestClock.setTime(10_000 + 60_001)
       yield* auth.authenticate(token)
+      // The periodic flush writes it without anyone asking.
+      yield* TestClock.adjust(Duration.seconds(10))
       expect(yield* lastUsedAt(key.id)).toEqual(DateTime.unsafeMake(70_001))
+    }).pipe(fresh)
+  )
+
+  it.effect("serves a key from the cache for its TTL, and forgets a key revoked in this process at once", () =>
+    Effect.gen(function* () {
+      const { ada, key, token } = yield* unusedKey()
+      const auth = yield* AuthService
+      const keys = yield* ApiKeyRepository
+      yield* auth.authenticate(token)
+      // Revoked behind the service's back (as another API process would): the cached row is used until its TTL ends.
+      yield* keys.revoke(key.id, yield* DateTime.now)
+      yield* TestClock.adjust(Duration.seconds(5))
+      yield* auth.authenticate(token)
+      yield* TestClock.adjust(Duration.millis(1))
+      yield* auth.authenticate(token).pipe(expectFailure("Unauthorized"))
+      // Revoked through the service: refused on the very next request.
+      const other = yield* Effect.flatMap(UserService, (users) => users.createKey(ada.actor, ada.user.id, new CreateKey({ name: "b", scopes: ["read"], expiresAt: null })))
+      yield* auth.authenticate(other.token)
+      yield* Effect.flatMap(UserService, (users) => users.revokeKey(ada.actor, other.key.id))
+      yield* auth.authenticate(other.token).pipe(expectFailure("Unauthorized"))
     }).pipe(fresh)
   )
 
