@@ -71,7 +71,9 @@ export class ProjectRepository extends Context.Tag("flowboard/ProjectRepository"
      */
     readonly findAccess: (
       projectId: ProjectId,
-      userId: UserId
+      userId: UserId,
+      /** Holds `FOR KEY SHARE` on the project row (see `lock`) from this read on. */
+      lock?: "keyShare"
     ) => Effect.Effect<Option.Option<{ readonly project: Project; readonly member: Member }>, RepositoryError>
     /** The member, holding `FOR KEY SHARE` on the row: their removal waits until this transaction ends. */
     readonly lockMember: (projectId: ProjectId, userId: UserId) => Effect.Effect<Option.Option<Member>, RepositoryError>

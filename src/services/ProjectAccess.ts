@@ -40,9 +40,10 @@ export class ProjectAccess extends Effect.Service<ProjectAccess>()("flowboard/Pr
     ): Effect.fn.Return<Access, NotFound | Forbidden | RepositoryError> {
       const notFound = NotFound.of("project", projectId)
       let access: Access
-      if (lock === undefined) {
-        // Unlocked, the project and the membership come back in one read.
-        const found = yield* projects.findAccess(projectId, actor.user.id)
+      if (lock === undefined || lock === "keyShare") {
+        // The project and the membership in one read. Under `keyShare` only deletion waits, so
+        // the role read with the row is as good as one read after it.
+        const found = yield* projects.findAccess(projectId, actor.user.id, lock)
         if (Option.isNone(found)) return yield* notFound
         access = found.value
       } else {

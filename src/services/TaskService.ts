@@ -106,13 +106,27 @@ export class TaskService extends Effect.Service<TaskService>()("flowboard/TaskSe
       create: Effect.fn("TaskService.create")(function* (actor: Actor, projectId: ProjectId, input: CreateTask) {
         return yield* tx.transaction(
           Effect.gen(function* () {
-            // The project row first, as every write that also locks a column: numbering the task
-            // takes it anyway (its counter), and a project deleted meanwhile is then a 404.
-            yield* access.require(actor, projectId, "editor", "noKeyUpdate")
+            // The checks that lock nothing come first. The project is held against deletion
+            // (key share, which no other write waits for) so the counter below finds it.
+            yield* access.require(actor, projectId, "editor", "keyShare")
+            const firstColumn = Effect.gen(function* () {
+              const first = (yield* columns.listByProject(projectId))[0]
+              if (first === undefined) return yield* ValidationError.field("columnId", "the board has no columns")
+              return first.id
+            })
+            const chosen = input.columnId ?? (yield* firstColumn)
+            // From the counter on, creations in this project queue behind each other (the counter
+            // is a row lock on the project, then the column's): only the statements that need
+            // those locks run while they are held, project first as in every write.
             const number = yield* projects.nextTaskNumber(projectId)
-            const columnId = input.columnId ?? (yield* columns.listByProject(projectId))[0]?.id
-            if (columnId === undefined) return yield* ValidationError.field("columnId", "the board has no columns")
-            const column = yield* lockWithRoom(projectId, columnId)
+            const column = yield* lockWithRoom(projectId, chosen).pipe(
+              // The first column was deleted since it was read: the first one now, read under the
+              // counter's lock, which board changes also take.
+              Effect.catchTag("ValidationError", (error) =>
+                input.columnId === undefined ? Effect.flatMap(firstColumn, (id) => lockWithRoom(projectId, id)) : Effect.fail(error)
+              )
+            )
+            const columnId = column.id
             yield* checkAssignee(projectId, input.assigneeId)
             const id = newId(TaskId)
             const rank = yield* placeRank<TaskIdT>({

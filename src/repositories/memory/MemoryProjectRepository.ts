@@ -120,7 +120,7 @@ export const MemoryProjectRepository = Layer.effect(
       removeMember: (projectId, userId) =>
         store.write((t) => ok(HashMap.has(t.members, memberKey(projectId, userId)), { ...t, members: HashMap.remove(t.members, memberKey(projectId, userId)) })),
       findMember: (projectId, userId) => store.read((t) => HashMap.get(t.members, memberKey(projectId, userId))),
-      findAccess: (projectId, userId) =>
+      findAccess: (projectId, userId, _lock) =>
         store.read((t) =>
           Option.all({
             project: Option.map(HashMap.get(t.projects, projectId), (row) => row.project),

@@ -150,12 +150,12 @@ export const SqlProjectRepositoryLive = Layer.effect(
             WHERE project_id = ${row.projectId} AND user_id = ${row.userId}`
     })
     const findAccess = SqlSchema.findOne({
-      Request: Schema.Struct({ projectId: ProjectId, userId: UserId }),
+      Request: Schema.Struct({ projectId: ProjectId, userId: UserId, keyShare: Schema.Boolean }),
       Result: AccessFromRow,
-      execute: ({ projectId, userId }) =>
+      execute: ({ keyShare, projectId, userId }) =>
         sql`SELECT p.*, m.user_id AS member_user_id, m.role AS member_role, m.added_at AS member_added_at
             FROM projects p JOIN project_members m ON m.project_id = p.id AND m.user_id = ${userId}
-            WHERE p.id = ${projectId}`
+            WHERE p.id = ${projectId} ${keyShare ? sql`FOR KEY SHARE OF p` : sql``}`
     })
     const findMember = SqlSchema.findOne({
       Request: Schema.Struct({ projectId: ProjectId, userId: UserId }),
@@ -240,8 +240,8 @@ export const SqlProjectRepositoryLive = Layer.effect(
         ),
       findMember: (projectId, userId) =>
         findMember({ projectId, userId }).pipe(traced("SqlProjectRepository.findMember")),
-      findAccess: (projectId, userId) =>
-        findAccess({ projectId, userId }).pipe(traced("SqlProjectRepository.findAccess")),
+      findAccess: (projectId, userId, lock) =>
+        findAccess({ projectId, userId, keyShare: lock === "keyShare" }).pipe(traced("SqlProjectRepository.findAccess")),
       listMembers: (projectId) => listMembers(projectId).pipe(traced("SqlProjectRepository.listMembers"))
     })
   })
