@@ -25,11 +25,16 @@ export const requireNextVersion = (resource: string, version: number, expectedVe
     ? Effect.void
     : Effect.dieMessage(`${resource}.update: version ${version} must be expectedVersion + 1 (${expectedVersion + 1})`)
 
-/** Every adapter method: infrastructure failures become `RepositoryError`, inside its span. */
-export const traced =
-  (span: string) =>
-  <A, R>(effect: Effect.Effect<A, SqlError | ParseResult.ParseError, R>): Effect.Effect<A, RepositoryError, R> =>
-    effect.pipe(Effect.mapError(toRepositoryError), Effect.withSpan(span))
+/**
+ * Every adapter method: infrastructure failures become `RepositoryError`, inside its span. The
+ * span records no call site: capturing one is a `new Error()` per statement, and the method's
+ * name already says where it was called from.
+ */
+export const traced = (span: string) => {
+  const options = { captureStackTrace: false } as const
+  return <A, R>(effect: Effect.Effect<A, SqlError | ParseResult.ParseError, R>): Effect.Effect<A, RepositoryError, R> =>
+    effect.pipe(Effect.mapError(toRepositoryError), Effect.withSpan(span, options))
+}
 
 /**
  * The neighbour of `anchor` in (rank, id) order within one list (a status of projects, a
