@@ -14,14 +14,30 @@ import * as PgliteClient from "./PgliteClient.js"
 import { isTransient } from "./SqlErrors.js"
 
 /**
+ * A name transform runs for every field of every row read (a board of 200 tasks: 3,000 calls),
+ * over a few hundred distinct column names: each name's answer is computed once. Bounded, in
+ * case some query makes names up.
+ */
+function remembered(transform: (name: string) => string): (name: string) => string {
+  const known = new Map<string, string>()
+  return (name) => {
+    const hit = known.get(name)
+    if (hit !== undefined) return hit
+    const answer = transform(name)
+    if (known.size < 4096) known.set(name, answer)
+    return answer
+  }
+}
+
+/**
  * Columns are snake_case in SQL, fields camelCase in TypeScript: `sql.insert({ projectId })`
  * writes `project_id` and rows come back as `{ projectId }`. Shared by both clients so an
  * adapter reads the same rows from either. Note that result names are transformed inside
  * jsonb values too (the @effect/sql default), while jsonb parameters are written as given.
  */
 export const NameTransforms = {
-  transformQueryNames: String.camelToSnake,
-  transformResultNames: String.snakeToCamel
+  transformQueryNames: remembered(String.camelToSnake),
+  transformResultNames: remembered(String.snakeToCamel)
 } as const
 
 export const MigrationsTable = "flowboard_migrations"
