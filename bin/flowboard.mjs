@@ -3,10 +3,17 @@
 // was built from the sources in this tree; rebuilds it first when the sources changed and
 // esbuild is installed; and otherwise runs the TypeScript sources through tsx, as before there
 // was a build. FLOWBOARD_FROM_SOURCE=1 always runs the sources.
+import { existsSync } from "node:fs"
+import { join } from "node:path"
 import { fileURLToPath, pathToFileURL } from "node:url"
 import { checkBuild } from "./Freshness.mjs"
 
 const root = fileURLToPath(new URL("../", import.meta.url))
+
+// Where the embedded database keeps its migrated template (src/repositories/sql/PgliteTemplate.ts).
+if (process.env.FLOWBOARD_CACHE_DIR === undefined && existsSync(join(root, "node_modules"))) {
+  process.env.FLOWBOARD_CACHE_DIR = join(root, "node_modules", ".cache", "flowboard")
+}
 
 const note = (line) => process.stderr.write(`flowboard: ${line}\n`)
 
@@ -26,7 +33,7 @@ const compiled = async () => {
   }
   note(`${build.state === "missing" ? "no build yet" : `rebuilding (${build.reason})`}…`)
   try {
-    await builder.build({ log: note })
+    await builder.build({ log: (line) => process.stderr.write(`${line}\n`) })
   } catch (error) {
     note(`the build failed (${error instanceof Error ? error.message : String(error)}); running the sources through tsx`)
     return undefined

@@ -13,7 +13,7 @@
 // replaced atomically: processes starting while another rebuilds see either build, whole.
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs"
 import { basename, dirname, join, relative } from "node:path"
-import { fileURLToPath } from "node:url"
+import { fileURLToPath, pathToFileURL } from "node:url"
 import { hashInputs, MANIFEST, readManifest } from "../bin/Freshness.mjs"
 
 const root = fileURLToPath(new URL("../", import.meta.url))
@@ -32,6 +32,31 @@ const SETTINGS = ["package.json", "package-lock.json", "tsconfig.json", "scripts
 const banner = "import { createRequire as __flowboardCreateRequire } from 'node:module'; const require = __flowboardCreateRequire(import.meta.url);"
 
 const toPosix = (path) => path.split("\\").join("/")
+
+/** As migrations/Digest.ts computes it from the sources: the bundle has no migrations folder. */
+const migrationsDigest = () =>
+  hashInputs(root, readdirSync(join(root, "migrations")).filter((name) => /^\d{4}_.+\.ts$/.test(name)).map((name) => `migrations/${name}`))
+
+/**
+ * `/docs` inlines Scalar's browser bundle, which @effect/platform ships as one 3.4 MB string
+ * literal: parsing it cost every start 55-85 ms (and the source stayed in memory twice). The
+ * build writes it to a file beside the bundle instead, read when the module loads.
+ */
+const SCALAR_FILE = "scalar-api-reference.js"
+const scalarFromFile = {
+  name: "scalar-from-file",
+  setup(build) {
+    build.onLoad({ filter: /[\\/]@effect[\\/]platform[\\/]dist[\\/]esm[\\/]internal[\\/]httpApiScalar\.js$/ }, async (args) => {
+      const { javascript } = await import(pathToFileURL(args.path).href)
+      if (typeof javascript !== "string") throw new Error(`${args.path} no longer exports the string \`javascript\``)
+      scalarFromFile.scalar = javascript
+      return {
+        contents: `import { readFileSync } from "node:fs"\nexport const javascript = readFileSync(new URL("./${SCALAR_FILE}", import.meta.url), "utf8")\n`,
+        loader: "js"
+      }
+    })
+  }
+}
 
 /**
  * Files the sources read at run time from beside themselves (`new URL("./x", import.meta.url)`):
@@ -93,7 +118,9 @@ export const build = async ({ log = (line) => process.stderr.write(`${line}\n`) 
       legalComments: "none",
       sourcemap: "linked",
       metafile: true,
-      logLevel: "warning"
+      logLevel: "warning",
+      define: { FLOWBOARD_MIGRATIONS_DIGEST: JSON.stringify(migrationsDigest()) },
+      plugins: [scalarFromFile]
     })
     const sources = Object.keys(result.metafile.inputs).filter((input) => !input.includes("node_modules/")).map(toPosix)
     const assets = assetsOf(sources)
@@ -102,6 +129,8 @@ export const build = async ({ log = (line) => process.stderr.write(`${line}\n`) 
       if (existsSync(target)) throw new Error(`asset ${asset} would overwrite an output file`)
       copyFileSync(join(root, asset), target)
     }
+    const scalar = scalarFromFile.scalar
+    if (typeof scalar === "string") writeFileSync(join(staging, SCALAR_FILE), scalar)
     writeFileSync(join(staging, "meta.json"), JSON.stringify(result.metafile))
     const inputs = [...new Set([...sources, ...assets, ...SETTINGS.filter((file) => existsSync(join(root, file)))])].sort()
     const hash = hashInputs(root, inputs)
