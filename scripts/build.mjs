@@ -7,11 +7,16 @@
 //   node scripts/build.mjs --if-able  as `prepare`: a missing esbuild (npm ci --omit=dev) or a
 //                                     failed build is a note, never a failed install; the
 //                                     launcher then runs the sources through tsx
+//                                     and it also makes the embedded database's template
+//                                     (node_modules/.cache/flowboard), so that the first
+//                                     `npm start` after `npm ci` does not run initdb
 //   node scripts/build.mjs --analyze  also print the largest packages in the bundle
 //
 // Each build goes to its own directory, renamed into place when complete, and the manifest is
 // replaced atomically: processes starting while another rebuilds see either build, whole.
-import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs"
+import { spawnSync } from "node:child_process"
+import { copyFileSync, mkdtempSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs"
+import { tmpdir } from "node:os"
 import { basename, dirname, join, relative } from "node:path"
 import { fileURLToPath, pathToFileURL } from "node:url"
 import { hashInputs, MANIFEST, readManifest } from "../bin/Freshness.mjs"
@@ -159,11 +164,28 @@ export const build = async ({ log = (line) => process.stderr.write(`${line}\n`) 
   }
 }
 
+/**
+ * Runs `flowboard migrate` on a throwaway data directory: the first embedded open makes the
+ * migrated template (src/repositories/sql/PgliteTemplate.ts) that later first starts copy.
+ */
+const primeTemplate = (manifest) => {
+  const dataDir = mkdtempSync(join(tmpdir(), "flowboard-template-"))
+  try {
+    const env = { ...process.env, FLOWBOARD_DATA_DIR: join(dataDir, "data"), FLOWBOARD_CACHE_DIR: join(root, "node_modules", ".cache", "flowboard"), LOG_LEVEL: "warn" }
+    delete env.DATABASE_URL
+    const result = spawnSync(process.execPath, [join(root, manifest.entry), "migrate"], { env, stdio: ["ignore", "ignore", "inherit"] })
+    if (result.status !== 0) throw new Error(`flowboard migrate exited with ${result.status ?? result.signal}`)
+  } finally {
+    rmSync(dataDir, { recursive: true, force: true })
+  }
+}
+
 const isMain = process.argv[1] !== undefined && fileURLToPath(import.meta.url) === process.argv[1]
 if (isMain) {
   const ifAble = process.argv.includes("--if-able")
   try {
-    const { metafile } = await build()
+    const { manifest, metafile } = await build()
+    if (ifAble && existsSync(join(root, "node_modules"))) primeTemplate(manifest)
     if (process.argv.includes("--analyze")) {
       for (const [name, size] of analyze(metafile).slice(0, 40)) console.log(`${(size / 1024).toFixed(1).padStart(9)} KiB  ${name}`)
     }
