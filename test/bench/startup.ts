@@ -67,9 +67,14 @@ interface Run {
 /** `flowboard <command>` until its first answer, then until ready (RSS read then, after `idle` ms), then SIGTERM. */
 const run = async (command: string, env: Record<string, string | undefined>, idle = 0): Promise<Run> => {
   const started = performance.now()
+  // `undefined` unsets a variable of this process's environment (an empty string would be a value).
+  const childEnv: Record<string, string> = {}
+  for (const [name, value] of Object.entries({ ...process.env, PORT: String(port), LOG_LEVEL: "warn", ...env })) {
+    if (value !== undefined) childEnv[name] = value
+  }
   const child = spawn(process.execPath, ["bin/flowboard.mjs", command], {
     cwd: root,
-    env: { ...process.env, PORT: String(port), LOG_LEVEL: "warn", ...env },
+    env: childEnv,
     stdio: ["ignore", "ignore", "inherit"]
   })
   const exited = new Promise((resolve) => child.once("exit", resolve))
@@ -107,7 +112,7 @@ report(`startup: flowboard --help                       ${seconds(median(help))}
 
 const dir = mkdtempSync(join(tmpdir(), "flowboard-bench-"))
 try {
-  const embedded = { DATABASE_URL: "", REDIS_URL: "" }
+  const embedded = { DATABASE_URL: undefined, REDIS_URL: undefined }
   // With no template cached (a fresh cache directory): initdb and the migrations, then the
   // template is made. What the very first start after a migration is added costs.
   const cold = await run("start", { ...embedded, FLOWBOARD_DATA_DIR: join(dir, "cold"), FLOWBOARD_CACHE_DIR: join(dir, "cache") })
@@ -141,7 +146,7 @@ if (!reachable) {
     const url = new URL(server)
     url.pathname = `/${database}`
     const serve: Array<Run> = []
-    for (let i = 0; i < runs; i++) serve.push(await run("serve", { DATABASE_URL: url.toString(), REDIS_URL: "" }, 3000))
+    for (let i = 0; i < runs; i++) serve.push(await run("serve", { DATABASE_URL: url.toString(), REDIS_URL: undefined }, 3000))
     const rss = serve.map((r) => r.rss)
     const answer = serve.map((r) => r.firstAnswer)
     report(`startup: serve (Postgres), idle RSS              ${median(rss).toFixed(0)} MB${range(rss, (n) => `${n.toFixed(0)} MB`)}  target < 150 MB: ${verdict(median(rss), 150)}`)
