@@ -4,5 +4,9 @@ import base from "../../vitest.config.js"
 /**
  * `npm run test:chaos`: fault-injection suites against real Postgres and Redis. Kept out of
  * `npm test` because each needs a scratch database and waits out reconnects (seconds, not ms).
+ * The spawned CLI is the compiled one: BuildOnce.ts builds dist/ first when it is not fresh.
  */
-export default defineConfig({ ...base, test: { ...base.test, include: ["test/chaos/**/*.test.ts"] } })
+export default defineConfig({
+  ...base,
+  test: { ...base.test, include: ["test/chaos/**/*.test.ts"], globalSetup: [...[base.test?.globalSetup ?? []].flat(), "test/chaos/BuildOnce.ts"] }
+})

@@ -8,9 +8,12 @@ import { PgClient } from "@effect/sql-pg"
 import * as Reactivity from "@effect/experimental/Reactivity"
 import { Config, Context, Duration, Effect, Layer, Metric, Option, Redacted, Schedule, String } from "effect"
 import Pg from "pg"
+import { readFile } from "node:fs/promises"
+import { migrationsDigest } from "../../../migrations/Digest.js"
 import { migrations } from "../../../migrations/index.js"
 import { infrastructureRetry } from "../../resilience/RetrySchedules.js"
 import * as PgliteClient from "./PgliteClient.js"
+import { seedFromTemplate } from "./PgliteTemplate.js"
 import { isTransient } from "./SqlErrors.js"
 
 /**
@@ -94,12 +97,45 @@ export const PostgresClientLive = Layer.scopedContext(
   })
 ).pipe(Layer.provide(Reactivity.layer))
 
-/** Embedded: PGlite in `FLOWBOARD_DATA_DIR` (`memory://` for a throwaway database). */
+const PgliteConfig = Config.all({
+  dataDir: Config.string("FLOWBOARD_DATA_DIR").pipe(Config.withDefault("./.flowboard")),
+  // Postgres' default (128MB) is touched at boot: ~100 MB of RSS and a slower open, for a cache
+  // the operating system's page cache gives PGlite's files anyway.
+  sharedBuffers: Config.string("FLOWBOARD_PGLITE_SHARED_BUFFERS").pipe(Config.withDefault("16MB")),
+  // Set by bin/flowboard.mjs (node_modules/.cache/flowboard); unset, no template is used.
+  cacheDir: Config.option(Config.string("FLOWBOARD_CACHE_DIR"))
+})
+
+/** PGlite's version, part of the template's key: another Postgres build may not read its files. */
+const pgliteVersion = Effect.promise(async () => {
+  try {
+    const pkg: unknown = JSON.parse(await readFile(new URL("../package.json", import.meta.resolve("@electric-sql/pglite")), "utf8"))
+    return typeof pkg === "object" && pkg !== null && "version" in pkg && typeof pkg.version === "string" ? pkg.version : "unknown"
+  } catch {
+    return "unknown"
+  }
+})
+
+/**
+ * Embedded: PGlite in `FLOWBOARD_DATA_DIR` (`memory://` for a throwaway database). An empty data
+ * directory starts as a copy of the migrated template when a cache directory is configured
+ * (PgliteTemplate.ts).
+ */
 export const PgliteClientLive = Layer.unwrapEffect(
-  Effect.map(
-    Config.string("FLOWBOARD_DATA_DIR").pipe(Config.withDefault("./.flowboard")),
-    (dataDir) => PgliteClient.layer({ dataDir, ...NameTransforms })
-  )
+  Effect.gen(function*() {
+    const config = yield* PgliteConfig
+    const settings = { shared_buffers: config.sharedBuffers }
+    const template = Option.isSome(config.cacheDir)
+      ? seedFromTemplate({
+        cacheDir: config.cacheDir.value,
+        key: `${migrationsDigest().slice(0, 16)}-${yield* pgliteVersion}-v1`,
+        make: (dataDir) =>
+          Effect.flatMap(PgliteClient.make({ dataDir, settings, ...NameTransforms }), (client) =>
+            Effect.provideService(runMigrations, SqlClient.SqlClient, client)).pipe(Effect.provide(Reactivity.layer))
+      })
+      : undefined
+    return PgliteClient.layer({ dataDir: config.dataDir, settings, beforeOpen: template, ...NameTransforms })
+  })
 )
 
 /**

@@ -12,7 +12,7 @@ import type { Connection } from "@effect/sql/SqlConnection"
 import { SqlError } from "@effect/sql/SqlError"
 import * as Statement from "@effect/sql/Statement"
 import { PgClient } from "@effect/sql-pg"
-import { PGlite, types } from "@electric-sql/pglite"
+import type { PGlite } from "@electric-sql/pglite"
 import { Effect, Layer, type Scope, Stream } from "effect"
 import { mkdir } from "node:fs/promises"
 import { lockDataDir } from "./DataDirLock.js"
@@ -24,6 +24,10 @@ export interface PgliteClientConfig {
   readonly loadDataDir?: Blob | undefined
   readonly transformQueryNames?: ((name: string) => string) | undefined
   readonly transformResultNames?: ((name: string) => string) | undefined
+  /** Postgres settings for the session, as `-c name=value` pairs (e.g. a smaller `shared_buffers`). */
+  readonly settings?: Readonly<Record<string, string>> | undefined
+  /** Runs on an on-disk data directory once it is locked and before PGlite opens it (e.g. to seed it). */
+  readonly beforeOpen?: ((dataDir: string) => Effect.Effect<void, SqlError>) | undefined
 }
 
 export interface PgliteClient extends SqlClient.SqlClient {
@@ -36,9 +40,16 @@ type TransformRows = (<A extends object>(rows: ReadonlyArray<A>) => ReadonlyArra
 
 /**
  * node-pg returns int8 (e.g. `count(*)`) as a string; PGlite returns a number, or a bigint past
- * 2^53. Adapters must decode the same rows from both clients, so follow node-pg.
+ * 2^53. Adapters must decode the same rows from both clients, so follow node-pg. (20 is int8's
+ * type oid, `types.INT8`: PGlite itself is only loaded when a database opens.)
  */
-const parsers = { [types.INT8]: (value: string) => value }
+const parsers = { 20: (value: string) => value }
+
+/**
+ * PGlite (a large module, then WebAssembly) is loaded by the first database opened, so the
+ * processes and commands that never open one (`serve` on Postgres, `--help`) do not pay for it.
+ */
+const loadPglite = Effect.promise(() => import("@electric-sql/pglite"))
 
 const fail = (cause: unknown) => new SqlError({ cause, message: "Failed to execute statement" })
 
@@ -55,12 +66,16 @@ export const make = (
         catch: (cause) => new SqlError({ cause, message: `PgliteClient: cannot create ${config.dataDir}` })
       })
       yield* lockDataDir(config.dataDir)
+      if (config.beforeOpen) yield* config.beforeOpen(config.dataDir)
     }
-    const db = yield* Effect.acquireRelease(
+    const { PGlite: Pglite } = yield* loadPglite
+    const settings = Object.entries(config.settings ?? {}).flatMap(([name, value]) => ["-c", `${name}=${value}`])
+    const db: PGlite = yield* Effect.acquireRelease(
       Effect.tryPromise({
         try: () => {
-          const options = config.loadDataDir ? { parsers, loadDataDir: config.loadDataDir } : { parsers }
-          return PGlite.create(config.dataDir, options)
+          const startParams = settings.length > 0 ? { startParams: [...Pglite.defaultStartParams, ...settings] } : {}
+          const options = config.loadDataDir ? { parsers, loadDataDir: config.loadDataDir, ...startParams } : { parsers, ...startParams }
+          return Pglite.create(config.dataDir, options)
         },
         catch: (cause) => new SqlError({ cause, message: `PgliteClient: failed to open ${config.dataDir}` })
       }),
