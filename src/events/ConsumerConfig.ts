@@ -10,12 +10,24 @@ export interface ConsumerOptions {
   readonly claimIdle: Duration.Duration
   /** How long one read waits for new entries before looping (and noticing a stop). */
   readonly block: Duration.Duration
+  /**
+   * Most deliveries one read takes and one unit of work handles (inbox rows in one statement,
+   * one commit, one ack); default `DEFAULT_BATCH_SIZE`. A read takes what is there up to this,
+   * it never waits to fill a batch.
+   */
+  readonly batchSize?: number
 }
+
+export const DEFAULT_BATCH_SIZE = 100
 
 export const ConsumerConfig: Config.Config<ConsumerOptions> = Config.all({
   drainTimeout: Config.duration("WORKER_DRAIN_TIMEOUT").pipe(Config.withDefault(Duration.seconds(10))),
   claimIdle: Config.duration("WORKER_CLAIM_IDLE").pipe(Config.withDefault(Duration.seconds(30))),
-  block: Config.duration("WORKER_BLOCK").pipe(Config.withDefault(Duration.seconds(2)))
+  block: Config.duration("WORKER_BLOCK").pipe(Config.withDefault(Duration.seconds(2))),
+  batchSize: Config.integer("WORKER_BATCH_SIZE").pipe(
+    Config.withDefault(DEFAULT_BATCH_SIZE),
+    Config.validate({ message: "WORKER_BATCH_SIZE must be between 1 and 1000", validation: (n) => n >= 1 && n <= 1_000 })
+  )
 })
 
 /**

@@ -1,11 +1,11 @@
-import { Cause, DateTime, Effect, Metric, MetricBoundaries, Option, Ref, type Schedule } from "effect"
+import { Cause, DateTime, Effect, Either, Metric, MetricBoundaries, Option, Ref, type Schedule, type Tracer } from "effect"
 import { type DeadLetter, DeadLetterId } from "../domain/DeadLetter.js"
 import type { RepositoryError } from "../domain/Errors.js"
 import type { OutboxEnvelope } from "../domain/Events.js"
 import { newId } from "../domain/Ids.js"
 import { timedSeconds } from "../observability/Metrics.js"
 import { withRequest } from "../observability/RequestContext.js"
-import { withParentFromTraceparent } from "../observability/Tracing.js"
+import { parseTraceparent, withParentFromTraceparent } from "../observability/Tracing.js"
 import { DeadLetterRepository } from "../repositories/DeadLetterRepository.js"
 import { InboxRepository } from "../repositories/InboxRepository.js"
 import { Transactor } from "../repositories/Transactor.js"
@@ -48,6 +48,19 @@ export const eventLatency = Metric.histogram(
   secondsBuckets,
   "Time from an event's change to its handling committing, retries and queueing included"
 )
+
+/** By `handler`: events in one batch unit of work (each attempt, splits included). */
+export const batchSize = Metric.histogram(
+  "flowboard_handler_batch_size",
+  MetricBoundaries.fromIterable([1, 2, 5, 10, 20, 50, 100, 200, 500, 1000]),
+  "Events handled together in one unit of work"
+)
+
+/** By `handler`: failed batches split in two to find the event at fault. */
+export const batchSplits = Metric.counter("flowboard_handler_batch_splits_total", {
+  description: "Failed batches split in two to isolate the failing event",
+  incremental: true
+})
 
 /** Handler names and event types are both fixed sets: bounded labels. */
 const labelled = (metric: Metric.Metric.Counter<number>, handler: EventHandler, envelope: OutboxEnvelope) =>
@@ -147,6 +160,107 @@ export class ConsumerProcessor extends Effect.Service<ConsumerProcessor>()("flow
         withParentFromTraceparent(envelope.traceparent)
       )
 
-    return { process } as const
+    // One unit of work for the batch: the inbox rows in one statement, the handler's batch
+    // form (or its events in turn) on the fresh ones, one commit. Answers the fresh ids.
+    const attemptBatch = (handler: EventHandler, events: ReadonlyArray<OutboxEnvelope>) =>
+      tx.transaction(
+        Effect.gen(function* () {
+          const fresh = yield* inbox.recordMany(handler.name, events.map((event) => event.id), yield* DateTime.now)
+          const todo = events.filter((event) => fresh.has(event.id))
+          if (todo.length === 0) return fresh
+          if (handler.handleBatch !== undefined) yield* handler.handleBatch(todo)
+          else yield* Effect.forEach(todo, (event) => inContext(handler, event)(handler.handle(event)), { discard: true })
+          return fresh
+        })
+      ).pipe(
+        timedSeconds(Metric.tagged(handlerDuration, "handler", handler.name)),
+        Effect.tap(() => Metric.update(Metric.tagged(batchSize, "handler", handler.name), events.length))
+      )
+
+    /** Counts a committed batch's outcomes by type, and the latency of the events it handled. */
+    const countBatch = (handler: EventHandler, events: ReadonlyArray<OutboxEnvelope>, fresh: ReadonlySet<string>) =>
+      Effect.gen(function* () {
+        const now = yield* DateTime.now
+        const byTypeAndOutcome = new Map<string, { type: string; outcome: string; n: number }>()
+        const latency = Metric.tagged(eventLatency, "handler", handler.name)
+        for (const event of events) {
+          const outcome = fresh.has(event.id) ? "Handled" : "Duplicate"
+          const key = `${event.type} ${outcome}`
+          const entry = byTypeAndOutcome.get(key) ?? { type: event.type, outcome, n: 0 }
+          entry.n += 1
+          byTypeAndOutcome.set(key, entry)
+          if (outcome === "Handled") yield* Metric.update(latency, Math.max(0, DateTime.distance(event.occurredAt, now)) / 1000)
+        }
+        for (const { n, outcome, type } of byTypeAndOutcome.values()) {
+          yield* Metric.incrementBy(Metric.tagged(Metric.tagged(Metric.tagged(eventsHandled, "handler", handler.name), "type", type), "outcome", outcome), n)
+        }
+      })
+
+    /**
+     * Handles `events` (distinct ids) as one unit; if that fails, splits them in two and handles
+     * each half the same way, in order, down to single events, which take the one-event path
+     * (retries on the handler's schedule, then a dead letter). So a poison event is found in
+     * about log2(n) attempts, dead-letters alone, and every other event commits.
+     */
+    const settle = (handler: EventHandler, events: ReadonlyArray<OutboxEnvelope>): Effect.Effect<ReadonlyMap<string, Outcome>, RepositoryError> =>
+      Effect.gen(function* () {
+        if (events.length === 1) {
+          const event = events[0]!
+          return new Map([[event.id, yield* process(handler, event)]])
+        }
+        const result = yield* Effect.either(Effect.sandbox(attemptBatch(handler, events)))
+        if (Either.isRight(result)) {
+          yield* countBatch(handler, events, result.right)
+          return new Map(events.map((event): [string, Outcome] => [event.id, { _tag: result.right.has(event.id) ? "Handled" : "Duplicate", attempts: 1 }]))
+        }
+        if (Cause.isInterruptedOnly(result.left)) return yield* Effect.interrupt
+        yield* Metric.increment(Metric.tagged(batchSplits, "handler", handler.name))
+        yield* Effect.logWarning("batch attempt failed; splitting it to find the event at fault", Cause.squash(result.left)).pipe(
+          Effect.annotateLogs("batchSize", events.length)
+        )
+        const middle = Math.ceil(events.length / 2)
+        const first = yield* settle(handler, events.slice(0, middle))
+        const second = yield* settle(handler, events.slice(middle))
+        return new Map([...first, ...second])
+      })
+
+    /**
+     * How a batch of envelopes is handled: one unit of work and one inbox statement for all of
+     * them, split on failure (see `settle`). An id that repeats within the batch (the relay
+     * published it twice) is handled once; its repeats are `Duplicate`. Outcomes in input order.
+     */
+    const processBatch = (handler: EventHandler, envelopes: ReadonlyArray<OutboxEnvelope>): Effect.Effect<ReadonlyArray<Outcome>, RepositoryError> => {
+      const seen = new Set<string>()
+      const distinct: Array<OutboxEnvelope> = []
+      const repeats: Array<OutboxEnvelope> = []
+      for (const envelope of envelopes) {
+        if (seen.has(envelope.id)) repeats.push(envelope)
+        else {
+          seen.add(envelope.id)
+          distinct.push(envelope)
+        }
+      }
+      const links: Array<Tracer.SpanLink> = []
+      for (const envelope of distinct) {
+        const span = parseTraceparent(envelope.traceparent)
+        if (Option.isSome(span)) links.push({ _tag: "SpanLink", span: span.value, attributes: { "event.id": envelope.id } })
+      }
+      return Effect.gen(function* () {
+        if (distinct.length === 0) return []
+        const outcomes = yield* settle(handler, distinct)
+        if (repeats.length > 0) yield* countBatch(handler, repeats, new Set())
+        const counted = new Set<string>()
+        return envelopes.map((envelope): Outcome => {
+          if (counted.has(envelope.id)) return { _tag: "Duplicate", attempts: 0 }
+          counted.add(envelope.id)
+          return outcomes.get(envelope.id) ?? { _tag: "Duplicate", attempts: 0 }
+        })
+      }).pipe(
+        Effect.annotateLogs({ handler: handler.name }),
+        Effect.withSpan("ConsumerProcessor.processBatch", { attributes: { handler: handler.name, "batch.size": envelopes.length }, links })
+      )
+    }
+
+    return { process, processBatch } as const
   })
 }) {}

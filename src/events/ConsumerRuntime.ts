@@ -1,16 +1,16 @@
 import { Cause, Duration, Effect, Fiber, Layer, Queue } from "effect"
 import { infrastructureRetry } from "../resilience/RetrySchedules.js"
-import { ConsumerConfig, consumerName, type ConsumerOptions } from "./ConsumerConfig.js"
+import { ConsumerConfig, consumerName, type ConsumerOptions, DEFAULT_BATCH_SIZE } from "./ConsumerConfig.js"
 import { ConsumerProcessor } from "./ConsumerProcessor.js"
 import type { EventHandler } from "./EventHandler.js"
 import { type Delivery, EventTransport } from "./EventTransport.js"
 import { HandlerRegistry, wants } from "./HandlerRegistry.js"
 
-/** One handler's loop: a reader filling a bounded queue, `concurrency` workers draining it. */
+/** One handler's loop: a reader filling a bounded queue of batches, `concurrency` workers draining it. */
 interface HandlerLoop {
   readonly handler: EventHandler
   readonly reader: Fiber.RuntimeFiber<unknown, unknown>
-  readonly queue: Queue.Queue<Delivery>
+  readonly queue: Queue.Queue<ReadonlyArray<Delivery>>
   readonly workers: ReadonlyArray<Fiber.RuntimeFiber<void>>
 }
 
@@ -32,23 +32,31 @@ export const makeConsumerRuntime = (options: ConsumerOptions) =>
     const processor = yield* ConsumerProcessor
     const consumer = consumerName()
 
-    // Ack only after the outcome is final: handled, already handled, dead-lettered or unwanted.
-    // Anything else (the dead letter could not be written, the ack failed) leaves the entry
-    // pending, and it comes back after `claimIdle`.
-    const deliver = (handler: EventHandler, delivery: Delivery) =>
-      (wants(handler, delivery.envelope.type) ? processor.process(handler, delivery.envelope) : Effect.void).pipe(
-        Effect.zipRight(transport.ack(handler.name, [delivery])),
-        Effect.annotateLogs({ deliveryId: delivery.id, deliveryCount: delivery.deliveryCount })
+    const batchSize = options.batchSize ?? DEFAULT_BATCH_SIZE
+
+    // Ack only after the outcomes are final: handled, already handled, dead-lettered or
+    // unwanted, for every delivery of the batch, acked together. Anything else (a dead letter
+    // could not be written, the ack failed) leaves the whole batch pending, and it comes back
+    // after `claimIdle`: what committed is then a duplicate the inbox skips.
+    const deliver = (handler: EventHandler, batch: ReadonlyArray<Delivery>) => {
+      const wanted = batch.filter((delivery) => wants(handler, delivery.envelope.type))
+      return (wanted.length === 0 ? Effect.void : processor.processBatch(handler, wanted.map((delivery) => delivery.envelope))).pipe(
+        Effect.zipRight(transport.ack(handler.name, batch)),
+        Effect.annotateLogs({
+          deliveries: batch.length,
+          maxDeliveryCount: batch.reduce((max, delivery) => Math.max(max, delivery.deliveryCount), 0)
+        })
       )
+    }
 
     const start = (handler: EventHandler) =>
       Effect.gen(function* () {
-        const queue = yield* Queue.bounded<Delivery>(handler.concurrency)
+        const queue = yield* Queue.bounded<ReadonlyArray<Delivery>>(handler.concurrency)
         const read = transport
           .read({
             group: handler.name,
             consumer,
-            count: handler.concurrency,
+            count: batchSize,
             blockMs: Duration.toMillis(options.block),
             claimIdleMs: Duration.toMillis(options.claimIdle)
           })
@@ -59,11 +67,11 @@ export const makeConsumerRuntime = (options: ConsumerOptions) =>
         const reader = yield* transport.ensureGroup(handler.name).pipe(
           Effect.tapError((error) => Effect.logWarning("creating the consumer group failed; retrying", error)),
           Effect.retry(infrastructureRetry),
-          Effect.zipRight(Effect.forever(survive("read", Effect.flatMap(read, (batch) => Queue.offerAll(queue, batch)), "1 second"))),
+          Effect.zipRight(Effect.forever(survive("read", Effect.flatMap(read, (batch) => (batch.length === 0 ? Effect.void : Queue.offer(queue, batch))), "1 second"))),
           Effect.annotateLogs({ handler: handler.name, consumer }),
           Effect.forkScoped
         )
-        const worker = Effect.forever(survive("delivery", Effect.flatMap(Queue.take(queue), (d) => deliver(handler, d))))
+        const worker = Effect.forever(survive("delivery", Effect.flatMap(Queue.take(queue), (batch) => deliver(handler, batch))))
         const workers = yield* Effect.replicateEffect(
           worker.pipe(Effect.annotateLogs({ handler: handler.name, consumer }), Effect.asVoid, Effect.forkScoped),
           handler.concurrency

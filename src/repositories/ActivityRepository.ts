@@ -19,6 +19,8 @@ export class ActivityRepository extends Context.Tag("flowboard/ActivityRepositor
   {
     /** `true` when stored now; `false` (and nothing changed) when the event already has its entry. */
     readonly record: (entry: ActivityEntry) => Effect.Effect<boolean, RepositoryError>
+    /** The batch form of `record`, in one statement: answers how many entries were stored now. */
+    readonly recordMany: (entries: ReadonlyArray<ActivityEntry>) => Effect.Effect<number, RepositoryError>
     /** Matching entries newest first (id descending): `limit` rows below `before`. */
     readonly list: (query: ActivityQuery) => Effect.Effect<ReadonlyArray<ActivityEntry>, RepositoryError>
     /** Forgets the feed of a deleted project. */

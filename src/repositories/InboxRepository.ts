@@ -13,6 +13,11 @@ export class InboxRepository extends Context.Tag("flowboard/InboxRepository")<
   {
     /** `true` when recorded now, `false` (and nothing changed) when it already was. */
     readonly record: (handler: string, eventId: EventId, handledAt: DateTime.Utc) => Effect.Effect<boolean, RepositoryError>
+    /**
+     * The batch form of `record`, in one statement: records every pair not recorded yet and
+     * answers the event ids recorded now (the fresh ones). Ids may repeat; each counts once.
+     */
+    readonly recordMany: (handler: string, eventIds: ReadonlyArray<EventId>, handledAt: DateTime.Utc) => Effect.Effect<ReadonlySet<EventId>, RepositoryError>
     readonly contains: (handler: string, eventId: EventId) => Effect.Effect<boolean, RepositoryError>
   }
 >() {}

@@ -26,6 +26,9 @@
  * Postgres at TEST_DATABASE_URL / DATABASE_URL (a scratch database), Redis at TEST_REDIS_URL /
  * REDIS_URL (a scratch key prefix); without Postgres the database is PGlite, without Redis only
  * the in-process transport runs. `npm run bench:events` (BENCH_EVENTS=n to change the burst).
+ *
+ * With Postgres and Redis the run starts with the comparison against BullMQ (EventsVsBullmq.ts);
+ * these tables follow with BENCH_EVENTS_DETAIL=1.
  */
 import * as Reactivity from "@effect/experimental/Reactivity"
 import { SqlClient } from "@effect/sql"
@@ -50,6 +53,7 @@ import * as PgliteClient from "../../src/repositories/sql/PgliteClient.js"
 import { toRepositoryError } from "../../src/repositories/sql/SqlErrors.js"
 import { handlerRetry } from "../../src/resilience/RetrySchedules.js"
 import { anEnvelope } from "../contract/Fixtures.js"
+import { compareWithBullmq } from "./EventsVsBullmq.js"
 import { deleteKeys, uniquePrefix } from "../integration/events/RedisSupport.js"
 import { makeScratchDatabase, postgresUrl } from "../support/Database.js"
 
@@ -249,13 +253,27 @@ const scenario = (kind: Kind, workers: number) =>
     })
   )
 
-const main = Effect.gen(function* () {
+/** The per-transport tables of the earlier bench (in-process and Redis, 1 and 4 workers, the read+ack ceiling). */
+const detail = Effect.gen(function* () {
   console.log(`events bench: database ${postgresUrl === undefined ? "PGlite (in memory, relay polls every 250 ms)" : "Postgres (LISTEN/NOTIFY)"}; 1 relay (batch 500);`)
   console.log(`burst ${burstSize} events (20 per tx, 8 tx at once); paced ${pacedSize} events at 200 tx/s; a worker is one consumer runtime (handler concurrency 4)\n`)
   console.log(row(columns.map(([name]) => name)))
   for (const workers of [1, 4]) yield* scenario("in-process", workers)
   if (redisUrl === undefined) console.log("redis: skipped (set REDIS_URL)")
   else for (const workers of [1, 4]) yield* scenario("redis", workers)
+})
+
+/**
+ * The comparison with BullMQ (EventsVsBullmq.ts) needs Postgres and Redis; BENCH_EVENTS_DETAIL=1
+ * adds the earlier per-transport tables.
+ */
+const main = Effect.gen(function* () {
+  if (postgresUrl === undefined || redisUrl === undefined) console.log("events vs BullMQ: skipped (set DATABASE_URL and REDIS_URL)\n")
+  else yield* compareWithBullmq(postgresUrl, redisUrl)
+  if (process.env["BENCH_EVENTS_DETAIL"] === "1" || postgresUrl === undefined || redisUrl === undefined) {
+    console.log("")
+    yield* detail
+  }
 }).pipe(Logger.withMinimumLogLevel(LogLevel.Warning))
 
 NodeRuntime.runMain(main)

@@ -35,6 +35,19 @@ export const activityContract = (it: ContractIt) =>
         expectSame(ActivityEntry, listed[0]!, entry)
       }))
 
+    it.effect("recordMany stores many entries in one call, each event id once, and answers how many were new", () =>
+      Effect.gen(function* () {
+        const activity = yield* ActivityRepository
+        const projectId = newId(ProjectId)
+        const [a, b, c] = [anEntry(projectId), anEntry(projectId), anEntry(projectId)]
+        expect(yield* activity.record(a)).toBe(true)
+        expect(yield* activity.recordMany([c, a, b, c])).toBe(2)
+        expect(yield* activity.recordMany([])).toBe(0)
+        const listed = yield* activity.list({ projectId, types: [], limit: 10, before: null })
+        expect(ids(listed)).toEqual([...ids([a, b, c])].sort().reverse())
+        expectSame(ActivityEntry, listed.find((e) => e.id === b.id)!, b)
+      }))
+
     it.effect("lists a project's entries newest first, below a cursor, filtered by type", () =>
       Effect.gen(function* () {
         const activity = yield* ActivityRepository

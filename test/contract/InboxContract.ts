@@ -20,6 +20,18 @@ export const inboxContract = (it: ContractIt) =>
         expect(yield* inbox.record(`${handler}-other`, event, at(0))).toBe(true)
       }))
 
+    it.effect("recordMany records the new pairs in one call, a repeated id once, and answers the fresh ids", () =>
+      Effect.gen(function* () {
+        const inbox = yield* InboxRepository
+        const handler = `h-${unique()}`
+        const [a, b, c] = [newId(EventId), newId(EventId), newId(EventId)]
+        expect(yield* inbox.record(handler, a, at(0))).toBe(true)
+        const fresh = yield* inbox.recordMany(handler, [c, a, b, c], at(1))
+        expect([...fresh].sort()).toEqual([b, c].sort())
+        expect((yield* inbox.recordMany(handler, [a, b, c], at(2))).size).toBe(0)
+        expect(yield* inbox.contains(handler, c)).toBe(true)
+      }))
+
     it.effect("a row recorded in a unit that fails is gone with it", () =>
       Effect.gen(function* () {
         const inbox = yield* InboxRepository

@@ -3,7 +3,7 @@ import { ACTIVITY_EVENT_TYPES, ActivityEntry, projectIdOf } from "../../domain/A
 import type { RepositoryError } from "../../domain/Errors.js"
 import { decodePayload } from "../../domain/DomainEvents.js"
 import type { OutboxEnvelope } from "../../domain/Events.js"
-import { TaskId } from "../../domain/Ids.js"
+import { type ProjectId, TaskId } from "../../domain/Ids.js"
 import { ActivityRepository } from "../../repositories/ActivityRepository.js"
 import { ColumnRepository } from "../../repositories/ColumnRepository.js"
 import { ProjectRepository } from "../../repositories/ProjectRepository.js"
@@ -49,25 +49,56 @@ export const ActivityFeedHandler = Effect.gen(function* () {
     })
   }
 
+  const entryOf = (event: OutboxEnvelope, projectId: ProjectId, names: Names) =>
+    new ActivityEntry({
+      id: event.id,
+      projectId,
+      type: event.type,
+      aggregateType: event.aggregateType,
+      aggregateId: event.aggregateId,
+      actor: event.actor,
+      occurredAt: event.occurredAt,
+      summary: summarise(event, names),
+      payload: event.payload
+    })
+
   const handle = Effect.fn("ActivityFeedHandler.handle")(function* (event: OutboxEnvelope) {
     const projectId = projectIdOf(event)
     if (Option.isNone(projectId)) return
     if (event.type === "project.deleted.v1") return yield* activity.deleteProject(projectId.value)
     if (Option.isNone(yield* projects.findById(projectId.value))) return
-    const summary = summarise(event, yield* lookUp(event))
-    yield* activity.record(
-      new ActivityEntry({
-        id: event.id,
-        projectId: projectId.value,
-        type: event.type,
-        aggregateType: event.aggregateType,
-        aggregateId: event.aggregateId,
-        actor: event.actor,
-        occurredAt: event.occurredAt,
-        summary,
-        payload: event.payload
-      })
-    )
+    yield* activity.record(entryOf(event, projectId.value, yield* lookUp(event)))
+  })
+
+  /**
+   * The same effect for many events: whether each project exists is read once per batch, the
+   * entries are stored in one statement. A project's deletion in the batch first stores the
+   * entries gathered so far, then forgets the project's feed, as one event at a time would.
+   */
+  const handleBatch = Effect.fn("ActivityFeedHandler.handleBatch")(function* (events: ReadonlyArray<OutboxEnvelope>) {
+    const exists = new Map<ProjectId, boolean>()
+    let pending: Array<ActivityEntry> = []
+    const flush = Effect.suspend(() => {
+      const entries = pending
+      pending = []
+      return entries.length === 0 ? Effect.void : Effect.asVoid(activity.recordMany(entries))
+    })
+    for (const event of events) {
+      const projectId = projectIdOf(event)
+      if (Option.isNone(projectId)) continue
+      const id = projectId.value
+      if (event.type === "project.deleted.v1") {
+        yield* flush
+        yield* activity.deleteProject(id)
+        exists.set(id, false)
+        continue
+      }
+      const known = exists.get(id) ?? Option.isSome(yield* projects.findById(id))
+      exists.set(id, known)
+      if (!known) continue
+      pending.push(entryOf(event, id, yield* lookUp(event)))
+    }
+    yield* flush
   })
 
   return {
@@ -75,6 +106,7 @@ export const ActivityFeedHandler = Effect.gen(function* () {
     types: ACTIVITY_EVENT_TYPES,
     concurrency: 8,
     retry: handlerRetry,
-    handle
+    handle,
+    handleBatch
   } satisfies EventHandler
 })

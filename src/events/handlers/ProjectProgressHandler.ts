@@ -1,6 +1,7 @@
 import { DateTime, Effect, Option } from "effect"
 import { projectIdOf } from "../../domain/Activity.js"
 import type { EventType, OutboxEnvelope } from "../../domain/Events.js"
+import type { ProjectId } from "../../domain/Ids.js"
 import { ProgressCounts } from "../../domain/Progress.js"
 import { ProjectProgressRepository } from "../../repositories/ProjectProgressRepository.js"
 import { ProjectRepository } from "../../repositories/ProjectRepository.js"
@@ -35,20 +36,38 @@ export const ProjectProgressHandler = Effect.gen(function* () {
   const projects = yield* ProjectRepository
   const tx = yield* Transactor
 
+  // Counts one project now, after taking its lock; `lastEventId` names the event that caused it.
+  const recount = (id: ProjectId, lastEventId: string, deleted: boolean) =>
+    Effect.gen(function* () {
+      yield* progress.lock(id)
+      if (deleted || Option.isNone(yield* projects.findById(id))) return yield* progress.delete(id)
+      const columns = yield* progress.countByColumn(id)
+      const updatedAt = yield* DateTime.now
+      yield* progress.save(new ProgressCounts({ projectId: id, columns, updatedAt, lastEventId }))
+    })
+
   const handle = Effect.fn("ProjectProgressHandler.handle")(function* (event: OutboxEnvelope) {
     const projectId = projectIdOf(event)
     if (Option.isNone(projectId)) return
-    const id = projectId.value
     // Joins the runtime's unit of work; a unit of its own when called directly.
-    yield* tx.transaction(
-      Effect.gen(function* () {
-        yield* progress.lock(id)
-        if (event.type === "project.deleted.v1" || Option.isNone(yield* projects.findById(id))) return yield* progress.delete(id)
-        const columns = yield* progress.countByColumn(id)
-        const updatedAt = yield* DateTime.now
-        yield* progress.save(new ProgressCounts({ projectId: id, columns, updatedAt, lastEventId: event.id }))
-      })
-    )
+    yield* tx.transaction(recount(projectId.value, event.id, event.type === "project.deleted.v1"))
+  })
+
+  /**
+   * Many events, one count per project: a count reflects every change committed before it, so
+   * the last event of each project in the batch stands for all of them. Projects are locked in
+   * id order, so two batches sharing projects cannot deadlock on their locks.
+   */
+  const handleBatch = Effect.fn("ProjectProgressHandler.handleBatch")(function* (events: ReadonlyArray<OutboxEnvelope>) {
+    const last = new Map<ProjectId, { readonly eventId: string; readonly deleted: boolean }>()
+    for (const event of events) {
+      const projectId = projectIdOf(event)
+      if (Option.isNone(projectId)) continue
+      const before = last.get(projectId.value)
+      last.set(projectId.value, { eventId: event.id, deleted: (before?.deleted ?? false) || event.type === "project.deleted.v1" })
+    }
+    const ids = [...last.keys()].sort()
+    yield* tx.transaction(Effect.forEach(ids, (id) => recount(id, last.get(id)!.eventId, last.get(id)!.deleted), { discard: true }))
   })
 
   return {
@@ -56,6 +75,7 @@ export const ProjectProgressHandler = Effect.gen(function* () {
     types: PROGRESS_EVENT_TYPES,
     concurrency: 4,
     retry: handlerRetry,
-    handle
+    handle,
+    handleBatch
   } satisfies EventHandler
 })

@@ -16,6 +16,17 @@ export const MemoryActivityRepository = Layer.effect(
         store.write((t) =>
           HashMap.has(t.activity, entry.id) ? ok(false, t) : ok(true, { ...t, activity: HashMap.set(t.activity, entry.id, entry) })
         ),
+      recordMany: (entries) =>
+        store.write((t) => {
+          let activity = t.activity
+          let stored = 0
+          for (const entry of entries) {
+            if (HashMap.has(activity, entry.id)) continue
+            activity = HashMap.set(activity, entry.id, entry)
+            stored += 1
+          }
+          return ok(stored, { ...t, activity })
+        }),
       list: (query) =>
         store.read((t) =>
           Arr.sort(

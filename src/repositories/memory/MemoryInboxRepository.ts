@@ -16,6 +16,18 @@ export const MemoryInboxRepository = Layer.effect(
           const key = inboxKey(handler, eventId)
           return HashMap.has(t.inbox, key) ? ok(false, t) : ok(true, { ...t, inbox: HashMap.set(t.inbox, key, handledAt) })
         }),
+      recordMany: (handler, eventIds, handledAt) =>
+        store.write((t) => {
+          let inbox = t.inbox
+          const fresh = new Set<(typeof eventIds)[number]>()
+          for (const eventId of eventIds) {
+            const key = inboxKey(handler, eventId)
+            if (HashMap.has(inbox, key)) continue
+            inbox = HashMap.set(inbox, key, handledAt)
+            fresh.add(eventId)
+          }
+          return ok(fresh, { ...t, inbox })
+        }),
       contains: (handler, eventId) => store.read((t) => HashMap.has(t.inbox, inboxKey(handler, eventId)))
     })
   })

@@ -35,6 +35,11 @@ export const SqlActivityRepositoryLive = Layer.effect(
       Result: Schema.Struct({ id: Schema.String }),
       execute: (row) => sql`INSERT INTO activity ${sql.insert(row)} ON CONFLICT (id) DO NOTHING RETURNING id`
     })
+    const recordMany = SqlSchema.findAll({
+      Request: Schema.Array(EntryFromRow),
+      Result: Schema.Struct({ id: Schema.String }),
+      execute: (rows) => sql`INSERT INTO activity ${sql.insert(rows)} ON CONFLICT (id) DO NOTHING RETURNING id`
+    })
     const list = SqlSchema.findAll({
       Request: Query,
       Result: EntryFromRow,
@@ -55,6 +60,13 @@ export const SqlActivityRepositoryLive = Layer.effect(
           Effect.map((rows) => rows.length > 0),
           traced("SqlActivityRepository.record")
         ),
+      recordMany: (entries) => {
+        // Unique and sorted by id: one row per event, row locks taken in one order by every unit.
+        const byId = new Map(entries.map((entry) => [entry.id, entry]))
+        const rows = [...byId.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
+        if (rows.length === 0) return Effect.succeed(0)
+        return recordMany(rows).pipe(Effect.map((stored) => stored.length), traced("SqlActivityRepository.recordMany"))
+      },
       list: (query) => list(query).pipe(traced("SqlActivityRepository.list")),
       deleteProject: (projectId) =>
         sql`DELETE FROM activity WHERE project_id = ${projectId}`.pipe(Effect.asVoid, traced("SqlActivityRepository.deleteProject"))

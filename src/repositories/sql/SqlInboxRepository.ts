@@ -17,6 +17,12 @@ export const SqlInboxRepositoryLive = Layer.effect(
       Result: Schema.Struct({ eventId: EventId }),
       execute: (row) => sql`INSERT INTO inbox ${sql.insert(row)} ON CONFLICT (handler, event_id) DO NOTHING RETURNING event_id`
     })
+    // Sorted, so two units inserting overlapping sets take the rows' locks in the same order.
+    const recordMany = SqlSchema.findAll({
+      Request: Schema.Array(InboxRow),
+      Result: Schema.Struct({ eventId: EventId }),
+      execute: (rows) => sql`INSERT INTO inbox ${sql.insert(rows)} ON CONFLICT (handler, event_id) DO NOTHING RETURNING event_id`
+    })
     const contains = SqlSchema.findAll({
       Request: Schema.Struct({ handler: Schema.String, eventId: EventId }),
       Result: Schema.Struct({ eventId: EventId }),
@@ -29,6 +35,14 @@ export const SqlInboxRepositoryLive = Layer.effect(
           Effect.map((rows) => rows.length > 0),
           traced("SqlInboxRepository.record")
         ),
+      recordMany: (handler, eventIds, handledAt) => {
+        const unique = [...new Set(eventIds)].sort()
+        if (unique.length === 0) return Effect.succeed(new Set<EventId>())
+        return recordMany(unique.map((eventId) => ({ handler, eventId, handledAt }))).pipe(
+          Effect.map((rows): ReadonlySet<EventId> => new Set(rows.map((row) => row.eventId))),
+          traced("SqlInboxRepository.recordMany")
+        )
+      },
       contains: (handler, eventId) =>
         contains({ handler, eventId }).pipe(
           Effect.map((rows) => rows.length > 0),

@@ -7,6 +7,7 @@ import { InboxRepository } from "../../../src/repositories/InboxRepository.js"
 import { MemoryRepositoriesLive } from "../../../src/repositories/memory/index.js"
 import { OutboxRepository } from "../../../src/repositories/OutboxRepository.js"
 import { anEnvelope } from "../../contract/Fixtures.js"
+import { HandlerError } from "../../../src/events/EventHandler.js"
 import { effectsOf, fail, makeProbe, succeed } from "./ConsumerSupport.js"
 
 const Env = Layer.mergeAll(ConsumerProcessor.Default, Outbox.Default).pipe(Layer.provideMerge(MemoryRepositoriesLive))
@@ -149,5 +150,37 @@ describe("ConsumerProcessor", () => {
       expect(observed.count).toBe(1)
       expect(observed.sum).toBeGreaterThanOrEqual(1)
       expect(observed.sum).toBeLessThan(2)
+    }).pipe(fresh))
+})
+
+describe("ConsumerProcessor.processBatch", () => {
+  it.effect("a duplicate inside a batch and a redelivered half batch each have one effect", () =>
+    Effect.gen(function* () {
+      const { processBatch } = yield* ConsumerProcessor
+      const probe = yield* makeProbe({ behaviour: succeed })
+      const [a, b, c, d] = [anEnvelope(), anEnvelope(), anEnvelope(), anEnvelope()]
+      const first = yield* processBatch(probe.handler, [a, b, a, c])
+      expect(first.map((o) => o._tag)).toEqual(["Handled", "Handled", "Duplicate", "Handled"])
+      // The second half comes back (its ack was lost) together with a new event.
+      const again = yield* processBatch(probe.handler, [b, c, d])
+      expect(again.map((o) => o._tag)).toEqual(["Duplicate", "Duplicate", "Handled"])
+      for (const event of [a, b, c, d]) expect((yield* committedEffects(event)).length).toBe(1)
+    }).pipe(fresh))
+
+  it.effect("a poison event in the middle dead-letters alone; the rest commit once", () =>
+    Effect.gen(function* () {
+      const { processBatch } = yield* ConsumerProcessor
+      const events = Array.from({ length: 5 }, () => anEnvelope())
+      const poison = events[2]!
+      const probe = yield* makeProbe({ behaviour: succeed })
+      const handler = {
+        ...probe.handler,
+        handle: (event: ReturnType<typeof anEnvelope>) =>
+          event.id === poison.id ? Effect.fail(new HandlerError({ message: "poison", permanent: true })) : probe.handler.handle(event)
+      }
+      const outcomes = yield* processBatch(handler, events)
+      expect(outcomes.map((o) => o._tag)).toEqual(["Handled", "Handled", "DeadLettered", "Handled", "Handled"])
+      for (const event of events) expect((yield* committedEffects(event)).length).toBe(event.id === poison.id ? 0 : 1)
+      expect(yield* Effect.flatMap(InboxRepository, (inbox) => inbox.contains("probe", poison.id))).toBe(false)
     }).pipe(fresh))
 })

@@ -29,11 +29,12 @@ const worldWithApi = (specs: ReadonlyArray<Parameters<typeof makeProbe>[0]>) =>
 const options: ConsumerOptions = { drainTimeout: Duration.seconds(10), claimIdle: Duration.seconds(30), block: Duration.seconds(1) }
 
 /** A worker process: the runtime in a scope of its own (closing it is SIGTERM), closed with the test's. */
-const startWorker = Effect.gen(function* () {
+const startWorkerWith = (overrides: Partial<ConsumerOptions>) => Effect.gen(function* () {
   const scope = yield* Scope.fork(yield* Effect.scope, ExecutionStrategy.sequential)
-  yield* makeConsumerRuntime(options).pipe(Effect.provide(ConsumerProcessor.Default), Scope.extend(scope))
+  yield* makeConsumerRuntime({ ...options, ...overrides }).pipe(Effect.provide(ConsumerProcessor.Default), Scope.extend(scope))
   return scope
 })
+const startWorker = startWorkerWith({})
 
 /** Lets every fiber run until it waits on the clock or on something else. */
 const settle = TestClock.adjust(Duration.zero)
@@ -90,12 +91,13 @@ describe("ConsumerRuntime", () => {
       expect(gone._tag).toBe("NotFound")
     }).pipe(Effect.provide(worldWithApi([{ name: "poison", behaviour: fail }]))))
 
-  it.scoped("on shutdown finishes the delivery in flight, and leaves the queued one pending for another worker", () =>
+  it.scoped("on shutdown finishes the batch in flight, and leaves the queued one pending for another worker", () =>
     Effect.gen(function* () {
       const probe = yield* probeNamed("slow")
       const blocked = yield* block
       yield* Ref.set(probe.behaviour, blocked)
-      const worker = yield* startWorker
+      // Batches of one: the first event is the batch in flight, the second one is queued.
+      const worker = yield* startWorkerWith({ batchSize: 1 })
       const [first, second] = [anEnvelope(), anEnvelope()]
       yield* publish(first, second)
       yield* Deferred.await(blocked.started)
