@@ -1,5 +1,5 @@
-import { Context, Deferred, Duration, Effect, Exit, FiberId, Layer, Metric, Option } from "effect"
-import { CacheConfig, type CacheSettings } from "./CacheConfig.js"
+import { Context, Deferred, Duration, Effect, Exit, FiberId, Metric, Option } from "effect"
+import type { CacheSettings } from "./CacheConfig.js"
 import { type CacheName, cacheInvalidations, failed, loaded, lookup, waited } from "./CacheMetrics.js"
 import { type CacheError, CacheStore } from "./CacheStore.js"
 
@@ -15,6 +15,20 @@ const GENERATION_TTL = Duration.hours(24)
 /** A loader that died holding its lock stops blocking others after this. */
 const LOCK_TTL = Duration.seconds(5)
 const POLL_INTERVAL = Duration.millis(20)
+
+export interface ReadCacheShape {
+  readonly enabled: boolean
+  readonly getOrLoad: <E>(entry: CacheEntry, load: Effect.Effect<Option.Option<string>, E>) => Effect.Effect<Option.Option<string>, E>
+  /** Makes every entry of these scopes stale. Call after the change has committed. */
+  readonly invalidate: (scopes: Iterable<string>) => Effect.Effect<void>
+}
+
+/** Caches nothing: every read loads. */
+export const disabledReadCache: ReadCacheShape = {
+  enabled: false,
+  getOrLoad: (_entry, load) => load,
+  invalidate: () => Effect.void
+}
 
 /**
  * Versioned read-through cache over a `CacheStore`.
@@ -32,22 +46,13 @@ const POLL_INTERVAL = Duration.millis(20)
  * - **Fails open.** A store failure or timeout is counted and the read goes to the database.
  *   A failed invalidation is retried in the background until it succeeds; `CACHE_TTL` bounds
  *   what it can leave stale meanwhile.
+ *
+ * A reference whose default caches nothing, so a composition without a cache (a test over its
+ * own repositories) still builds; layers/Cache.ts provides the real one.
  */
-export class ReadCache extends Context.Tag("flowboard/ReadCache")<
-  ReadCache,
-  {
-    readonly enabled: boolean
-    readonly getOrLoad: <E>(entry: CacheEntry, load: Effect.Effect<Option.Option<string>, E>) => Effect.Effect<Option.Option<string>, E>
-    /** Makes every entry of these scopes stale. Call after the change has committed. */
-    readonly invalidate: (scopes: Iterable<string>) => Effect.Effect<void>
-  }
->() {}
-
-export const disabledReadCache: typeof ReadCache.Service = {
-  enabled: false,
-  getOrLoad: (_entry, load) => load,
-  invalidate: () => Effect.void
-}
+export class ReadCache extends Context.Reference<ReadCache>()("flowboard/ReadCache", {
+  defaultValue: (): ReadCacheShape => disabledReadCache
+}) {}
 
 const generationKey = (scope: string) => `gen:${scope}`
 
@@ -159,14 +164,6 @@ export const makeReadCache = (settings: Pick<CacheSettings, "ttl" | "lockWait">)
       return invalidate(list)
     }).pipe(Effect.delay(Duration.seconds(1)), Effect.forever, Effect.forkScoped)
 
-    return ReadCache.of({ enabled: true, getOrLoad, invalidate })
+    const cache: ReadCacheShape = { enabled: true, getOrLoad, invalidate }
+    return cache
   })
-
-/** The read cache on the `CacheStore` in context, or a pass-through when `CACHE_ENABLED=false`. */
-export const ReadCacheLive: Layer.Layer<ReadCache, never, CacheStore> = Layer.scoped(
-  ReadCache,
-  Effect.gen(function* () {
-    const settings = yield* Effect.orDie(CacheConfig)
-    return settings.enabled ? yield* makeReadCache(settings) : disabledReadCache
-  })
-)
