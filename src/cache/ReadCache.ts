@@ -142,6 +142,24 @@ export const makeReadCache = (settings: Pick<CacheSettings, "ttl" | "lockWait">)
         { concurrency: "unbounded", discard: true }
       )
 
+    // Invalidations that failed (store away at the commit) are retried every second until they
+    // land, by one fiber that runs only while some are owed.
+    const scope = yield* Effect.scope
+    let retrying = false
+    const retry: Effect.Effect<void> = Effect.suspend(() => {
+      if (unbumped.size === 0) {
+        retrying = false
+        return Effect.void
+      }
+      const list = [...unbumped]
+      unbumped.clear()
+      return bump(list).pipe(
+        Effect.catchAll(() => Effect.sync(() => list.forEach((s) => unbumped.add(s)))),
+        Effect.zipRight(Effect.sleep(Duration.seconds(1))),
+        Effect.zipRight(retry)
+      )
+    })
+
     const invalidate = (scopes: Iterable<string>): Effect.Effect<void> =>
       Effect.suspend(() => {
         const list = [...new Set(scopes)]
@@ -150,19 +168,16 @@ export const makeReadCache = (settings: Pick<CacheSettings, "ttl" | "lockWait">)
           Effect.catchAll(() =>
             Effect.zipRight(
               failed("invalidate"),
-              Effect.sync(() => list.forEach((scope) => unbumped.add(scope)))
+              Effect.suspend(() => {
+                list.forEach((s) => unbumped.add(s))
+                if (retrying) return Effect.void
+                retrying = true
+                return Effect.asVoid(Effect.forkIn(Effect.delay(retry, Duration.seconds(1)), scope))
+              })
             )
           )
         )
       })
-
-    // Invalidations that failed (store away at the commit) are retried until they land.
-    yield* Effect.suspend(() => {
-      if (unbumped.size === 0) return Effect.void
-      const list = [...unbumped]
-      unbumped.clear()
-      return invalidate(list)
-    }).pipe(Effect.delay(Duration.seconds(1)), Effect.forever, Effect.forkScoped)
 
     const cache: ReadCacheShape = { enabled: true, getOrLoad, invalidate }
     return cache
