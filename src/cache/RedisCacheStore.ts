@@ -45,6 +45,14 @@ export const makeRedisCacheStore = (options: RedisCacheOptions): Effect.Effect<t
       }),
       (redis) => Effect.sync(() => redis.disconnect())
     )
+    // Without an offline queue every command fails until the connection is up: wait for it a
+    // little (bounded; a Redis that is away only means reads go to the database meanwhile).
+    yield* Effect.async<void>((resume) => {
+      if (client.status === "ready") return resume(Effect.void)
+      const ready = () => resume(Effect.void)
+      client.once("ready", ready)
+      return Effect.sync(() => client.off("ready", ready))
+    }).pipe(Effect.timeoutOption(Duration.seconds(1)))
     const key = (k: string) => `${options.prefix}cache:${k}`
     const call = <A>(command: string, run: () => Promise<A>): Effect.Effect<A, CacheError> =>
       Effect.tryPromise({ try: run, catch: (cause) => new CacheError({ operation: command, cause }) }).pipe(
