@@ -1,6 +1,7 @@
 import { HttpServer } from "@effect/platform"
 import { Config, Effect, Layer, Option } from "effect"
 import { HttpConfig, RuntimeMode } from "../src/config/AppConfig.js"
+import { CacheWarmerLive } from "../src/cache/CacheWarmer.js"
 import { PipelineStatusLive } from "../src/events/PipelineStatusLive.js"
 import * as NodeServer from "../src/http/NodeServer.js"
 import { HttpAppLive } from "../src/http/Server.js"
@@ -64,9 +65,9 @@ export const ObservabilityLive = Layer.mergeAll(SqlObservabilityLive, RuntimeMet
   Layer.provide(LoggingLive)
 )
 
-/** `flowboard serve`: the API on its port, with the first-start admin bootstrap. */
+/** `flowboard serve`: the API on its port, with the first-start admin bootstrap and the read cache warmed in the background. */
 export const ServerLive = served(
-  Layer.mergeAll(HttpAppLive.pipe(HttpServer.withLogAddress, Layer.provide(OperationsLive)), BootstrapLive),
+  Layer.mergeAll(HttpAppLive.pipe(HttpServer.withLogAddress, Layer.provide(OperationsLive)), BootstrapLive, CacheWarmerLive),
   NodeServerLive
 ).pipe(Layer.provide(ObservabilityLive))
 

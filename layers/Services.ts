@@ -1,5 +1,6 @@
 import { Layer } from "effect"
 import type { HandlerRegistry } from "../src/events/HandlerRegistry.js"
+import { CachedViews } from "../src/cache/CachedViews.js"
 import { Outbox } from "../src/events/Outbox.js"
 import { ActivityService } from "../src/services/ActivityService.js"
 import { AuthService } from "../src/services/AuthService.js"
@@ -18,7 +19,7 @@ import { JobsLive } from "./Jobs.js"
 /**
  * The application services, needing only the repository ports (and Transactor). The handler
  * registry is among them: the API replays dead letters through it, the workers run it. Tests
- * give their own handlers to `servicesWith`.
+ * give their own handlers to `servicesWith`. Beneath them: the read cache (layers/Cache.ts).
  */
 export const servicesWith = <ROut, E, R>(handlers: Layer.Layer<ROut | HandlerRegistry, E, R>) => Layer.mergeAll(
   UserService.Default,
@@ -30,7 +31,8 @@ export const servicesWith = <ROut, E, R>(handlers: Layer.Layer<ROut | HandlerReg
   JobsLive,
   ActivityService.Default,
   ProjectProgressService.Default,
-  DeadLetterService.Default
+  DeadLetterService.Default,
+  CachedViews.Default.pipe(Layer.provide(Layer.mergeAll(BoardService.Default, ProjectProgressService.Default)))
 ).pipe(Layer.provide(Layer.mergeAll(ProjectAccess.Default, Outbox.Default, IdentityCache.Default)), Layer.provideMerge(handlers))
 
 export const ServicesLive = servicesWith(HandlersLive)

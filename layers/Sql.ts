@@ -1,13 +1,21 @@
 import { Layer } from "effect"
+import { InvalidatingRepositories } from "../src/cache/Invalidating.js"
 import { MigrationsLive, PgliteClientLive, PostgresClientLive } from "../src/repositories/sql/Database.js"
 import { SqlRepositoriesLive } from "../src/repositories/sql/index.js"
 import { SqlReadiness } from "../src/repositories/sql/SqlReadiness.js"
+import { CacheLive } from "./Cache.js"
 import { ServicesLive } from "./Services.js"
 
-/** Services on the SQL adapters, for whichever `SqlClient` is provided below (migrated first). */
+/**
+ * Services on the SQL adapters, for whichever `SqlClient` is provided below (migrated first).
+ * The repositories everyone above sees (services, handlers, workers) are the decorated ones that
+ * report what each unit of work changed to the read cache.
+ */
 const onSql = (mode: string) =>
   Layer.mergeAll(ServicesLive, SqlReadiness(mode)).pipe(
+    Layer.provideMerge(InvalidatingRepositories),
     Layer.provideMerge(SqlRepositoriesLive),
+    Layer.provideMerge(CacheLive(mode)),
     Layer.provide(MigrationsLive)
   )
 

@@ -1,28 +1,17 @@
 import { HttpApiBuilder } from "@effect/platform"
 import { Effect } from "effect"
 import { Api } from "../api/Api.js"
-import { Board, BoardColumn } from "../api/BoardApi.js"
-import { CurrentActor } from "../api/Security.js"
+import { CachedViews } from "../cache/CachedViews.js"
 import { BoardService } from "../services/BoardService.js"
-import { asActor, orInternal } from "./Errors.js"
+import { asActor } from "./Errors.js"
+import { jsonBody } from "./JsonBody.js"
 
 export const BoardHttp = HttpApiBuilder.group(Api, "board", (handlers) =>
   Effect.gen(function* () {
     const board = yield* BoardService
+    const views = yield* CachedViews
     return handlers
-      .handle("getBoard", ({ path }) =>
-        CurrentActor.pipe(
-          Effect.flatMap((actor) => board.board(actor, path.projectId)),
-          Effect.map(
-            ({ project, columns }) =>
-              new Board({
-                project,
-                columns: columns.map(({ column, tasks }) => new BoardColumn({ ...column, taskCount: tasks.length, tasks }))
-              })
-          ),
-          orInternal
-        )
-      )
+      .handle("getBoard", ({ path }) => jsonBody(asActor((actor) => views.board(actor, path.projectId))))
       .handle("listColumns", ({ path }) => asActor((actor) => board.listColumns(actor, path.projectId)))
       .handle("createColumn", ({ path, payload }) =>
         asActor((actor) => board.createColumn(actor, path.projectId, payload))

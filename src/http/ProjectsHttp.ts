@@ -1,16 +1,17 @@
 import { HttpApiBuilder } from "@effect/platform"
 import { Effect } from "effect"
 import { Api } from "../api/Api.js"
+import { CachedViews } from "../cache/CachedViews.js"
 import { CurrentActor } from "../api/Security.js"
 import { DEFAULT_LIMIT } from "../domain/Page.js"
-import { ProjectProgressService } from "../services/ProjectProgressService.js"
 import { ProjectService } from "../services/ProjectService.js"
 import { asActor, orInternal } from "./Errors.js"
+import { jsonBody } from "./JsonBody.js"
 
 export const ProjectsHttp = HttpApiBuilder.group(Api, "projects", (handlers) =>
   Effect.gen(function* () {
     const projects = yield* ProjectService
-    const progress = yield* ProjectProgressService
+    const views = yield* CachedViews
     return handlers
       .handle("listProjects", ({ urlParams }) =>
         CurrentActor.pipe(
@@ -26,7 +27,7 @@ export const ProjectsHttp = HttpApiBuilder.group(Api, "projects", (handlers) =>
         )
       )
       .handle("createProject", ({ payload }) => asActor((actor) => projects.create(actor, payload)))
-      .handle("getProject", ({ path }) => asActor((actor) => progress.details(actor, path.projectId)))
+      .handle("getProject", ({ path }) => jsonBody(asActor((actor) => views.project(actor, path.projectId))))
       .handle("updateProject", ({ path, payload }) =>
         asActor((actor) => projects.update(actor, path.projectId, payload))
       )

@@ -1,15 +1,18 @@
 import { HttpApiBuilder } from "@effect/platform"
 import { Effect } from "effect"
 import { Api } from "../api/Api.js"
+import { CachedViews } from "../cache/CachedViews.js"
 import { CurrentActor } from "../api/Security.js"
 import { DEFAULT_LIMIT } from "../domain/Page.js"
 import { CommentService } from "../services/CommentService.js"
 import { TaskService } from "../services/TaskService.js"
 import { asActor, orInternal } from "./Errors.js"
+import { jsonBody } from "./JsonBody.js"
 
 export const TasksHttp = HttpApiBuilder.group(Api, "tasks", (handlers) =>
   Effect.gen(function* () {
     const tasks = yield* TaskService
+    const views = yield* CachedViews
     const comments = yield* CommentService
     return handlers
       .handle("listTasks", ({ path, urlParams: p }) =>
@@ -31,7 +34,7 @@ export const TasksHttp = HttpApiBuilder.group(Api, "tasks", (handlers) =>
         )
       )
       .handle("createTask", ({ path, payload }) => asActor((actor) => tasks.create(actor, path.projectId, payload)))
-      .handle("getTask", ({ path }) => asActor((actor) => tasks.get(actor, path.taskId)))
+      .handle("getTask", ({ path }) => jsonBody(asActor((actor) => views.task(actor, path.taskId))))
       .handle("updateTask", ({ path, payload }) => asActor((actor) => tasks.update(actor, path.taskId, payload)))
       .handle("deleteTask", ({ path }) => asActor((actor) => tasks.delete(actor, path.taskId)))
       .handle("moveTask", ({ path, payload }) => asActor((actor) => tasks.move(actor, path.taskId, payload)))

@@ -58,6 +58,8 @@ export class ProjectRepository extends Context.Tag("flowboard/ProjectRepository"
      */
     readonly rewriteRanks: (status: ProjectStatus, ranks: ReadonlyArray<Ranked<ProjectId>>) => Effect.Effect<number, RepositoryError>
     /** Atomically increments and returns the project's task counter (1, 2, ...). */
+    /** Up to `limit` existing projects with the most recent events, newest first (the read cache warms their boards). */
+    readonly recentlyActive: (limit: number) => Effect.Effect<ReadonlyArray<ProjectId>, RepositoryError>
     readonly nextTaskNumber: (id: ProjectId) => Effect.Effect<number, RepositoryError>
 
     readonly addMember: (member: Member) => Effect.Effect<boolean, RepositoryError>

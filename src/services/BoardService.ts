@@ -50,6 +50,14 @@ export class BoardService extends Effect.Service<BoardService>()("flowboard/Boar
         Option.isSome(column) && column.value.projectId === projectId ? Effect.succeed(column.value) : Effect.fail(NotFound.of("column", id))
       )
 
+    /** The board of a project whose access is already checked (the read cache's loader). */
+    const boardOf = (project: Project) =>
+      Effect.map(Effect.all([columns.listByProject(project.id), tasks.listByProject(project.id)]), ([cols, all]): Board => {
+        const byColumn = new Map<string, Array<Task>>(cols.map((c) => [c.id, []]))
+        for (const task of all) byColumn.get(task.columnId)?.push(task)
+        return { project, columns: cols.map((column) => ({ column, tasks: byColumn.get(column.id) ?? [] })) }
+      })
+
     return {
       listColumns: Effect.fn("BoardService.listColumns")(function* (actor: Actor, projectId: ProjectId) {
         yield* access.require(actor, projectId, "viewer")
@@ -58,11 +66,10 @@ export class BoardService extends Effect.Service<BoardService>()("flowboard/Boar
 
       board: Effect.fn("BoardService.board")(function* (actor: Actor, projectId: ProjectId) {
         const { project } = yield* access.require(actor, projectId, "viewer")
-        const [cols, all] = yield* Effect.all([columns.listByProject(projectId), tasks.listByProject(projectId)])
-        const byColumn = new Map<string, Array<Task>>(cols.map((c) => [c.id, []]))
-        for (const task of all) byColumn.get(task.columnId)?.push(task)
-        return { project, columns: cols.map((column) => ({ column, tasks: byColumn.get(column.id) ?? [] })) } satisfies Board
+        return yield* boardOf(project)
       }),
+
+      boardOf,
 
       createColumn: Effect.fn("BoardService.createColumn")(function* (actor: Actor, projectId: ProjectId, input: CreateColumn) {
         return yield* tx.transaction(

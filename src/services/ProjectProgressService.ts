@@ -1,6 +1,7 @@
 import { DateTime, Effect, Option } from "effect"
 import type { Actor } from "../domain/Actor.js"
 import type { ProjectId } from "../domain/Ids.js"
+import type { Project } from "../domain/Model.js"
 import { ProjectDetails, progressOf } from "../domain/Progress.js"
 import { ProjectProgressRepository } from "../repositories/ProjectProgressRepository.js"
 import { ProjectAccess } from "./ProjectAccess.js"
@@ -20,11 +21,15 @@ export class ProjectProgressService extends Effect.Service<ProjectProgressServic
       return progressOf(Option.getOrNull(counts), overdue)
     })
 
+    /** The project with its progress, for a caller whose access is already checked (the read cache's loader). */
+    const detailsOf = (project: Project) => Effect.map(of(project.id), (progress) => new ProjectDetails({ ...project, progress }))
+
     return {
       details: Effect.fn("ProjectProgressService.details")(function* (actor: Actor, projectId: ProjectId) {
         const { project } = yield* access.require(actor, projectId, "viewer")
-        return new ProjectDetails({ ...project, progress: yield* of(projectId) })
-      })
+        return yield* detailsOf(project)
+      }),
+      detailsOf
     } as const
   })
 }) {}

@@ -1,4 +1,6 @@
 import { Array as Arr, DateTime, Effect, HashMap, Layer, Option, Order } from "effect"
+import { projectIdOf } from "../../domain/Activity.js"
+import type { ProjectId } from "../../domain/Ids.js"
 import { Member, Project } from "../../domain/Model.js"
 import { ProjectRepository, type ProjectFilter } from "../ProjectRepository.js"
 import { memberKey, MemoryStore, ok, requireNextVersion, type Tables, violation } from "./MemoryStore.js"
@@ -39,6 +41,16 @@ export const MemoryProjectRepository = Layer.effect(
           if (HashMap.has(t.projects, project.id)) return violation(`projects: duplicate id ${project.id}`)
           if (!HashMap.has(t.users, project.ownerId)) return violation("projects.owner_id: no such user")
           return ok(true, { ...t, projects: HashMap.set(t.projects, project.id, { project, taskSeq: 0 }) })
+        }),
+      recentlyActive: (limit) =>
+        store.read((t) => {
+          const seen = new Set<ProjectId>()
+          const events = Array.from(HashMap.values(t.outbox)).sort((a, b) => (a.id < b.id ? 1 : a.id > b.id ? -1 : 0))
+          for (const event of events) {
+            if (seen.size >= limit) break
+            Option.map(projectIdOf(event), (id) => HashMap.has(t.projects, id) && seen.add(id))
+          }
+          return [...seen]
         }),
       findById: (id) => store.read((t) => Option.map(HashMap.get(t.projects, id), (row) => row.project)),
       update: (project, expectedVersion) =>

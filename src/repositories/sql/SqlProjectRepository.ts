@@ -114,6 +114,18 @@ export const SqlProjectRepositoryLive = Layer.effect(
             ORDER BY ${neighbour.order} LIMIT 1`
       }
     })
+    // The newest outbox rows by primary key (bounded, whatever the table's size), grouped by project.
+    const recentlyActive = SqlSchema.findAll({
+      Request: Schema.Int,
+      Result: Schema.Struct({ id: ProjectId }),
+      execute: (limit) => sql`
+        SELECT p.id FROM (
+          SELECT CASE WHEN aggregate_type = 'project' THEN aggregate_id ELSE payload->>'projectId' END AS project_id, id
+          FROM outbox ORDER BY id DESC LIMIT 2000
+        ) recent
+        JOIN projects p ON p.id::text = recent.project_id
+        GROUP BY p.id ORDER BY max(recent.id) DESC LIMIT ${limit}`
+    })
     const listRanks = SqlSchema.findAll({
       Request: ProjectStatus,
       Result: RankRow(ProjectId),
@@ -219,6 +231,7 @@ export const SqlProjectRepositoryLive = Layer.effect(
           Effect.map((rows) => rows.length),
           traced("SqlProjectRepository.rewriteRanks")
         ),
+      recentlyActive: (limit) => recentlyActive(limit).pipe(Effect.map((rows) => rows.map((row) => row.id)), traced("SqlProjectRepository.recentlyActive")),
       nextTaskNumber: (id) =>
         nextTaskNumber(id).pipe(
           Effect.mapError(toRepositoryError),
