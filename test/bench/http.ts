@@ -13,13 +13,13 @@
  * TEST_DATABASE_URL, DATABASE_URL, else postgres://postgres@127.0.0.1:5432), BENCH_PROFILE=1
  * (Flowboard under `--cpu-prof`, the profile in .scratch/, its breakdown printed).
  */
-import { mkdirSync, readdirSync } from "node:fs"
+import { mkdirSync, readdirSync, writeFileSync } from "node:fs"
 import { loadavg } from "node:os"
 import { join } from "node:path"
 import { createScratchDatabase, type ScratchDatabase } from "./http/Database.js"
 import { type Load, type Round, runRound } from "./http/Load.js"
 import { freePort, pinSelf, placement, root, type Server, startServer, waitReady, cpuMs, rssMiB } from "./http/Processes.js"
-import { breakdown, readProfile } from "./http/Profile.js"
+import { printBreakdowns, type Windows } from "./http/Profile.js"
 import { median, ratioLine, roundLine, summaryHeader, summaryLine, type Verdict, verdictLine } from "./http/Report.js"
 import { seed, type Seeded } from "./http/Seed.js"
 
@@ -80,7 +80,10 @@ const startFlowboard = async (url: string, profileDir: string | undefined): Prom
   })
   servers.push(server)
   await waitReady(server, "/health/ready")
-  const key = /fb_[0-9a-f]+_[A-Za-z0-9_-]+/.exec(server.stdout())?.[0]
+  // The key is printed once by the first start's bootstrap, which may finish after readiness.
+  const printedKey = () => /fb_[0-9a-f]+_[A-Za-z0-9_-]+/.exec(server.stdout())?.[0]
+  for (let i = 0; i < 100 && printedKey() === undefined; i++) await new Promise((resolve) => setTimeout(resolve, 100))
+  const key = printedKey()
   if (key === undefined) throw new Error(`flowboard printed no admin key:\n${server.stdout().slice(0, 2_000)}`)
   return { server, key }
 }
@@ -244,20 +247,10 @@ const main = async () => {
   if (profileDir !== undefined) {
     await flowboard.stop()
     const file = readdirSync(profileDir).find((name) => name.endsWith(".cpuprofile"))
+    const windows: Windows = Object.fromEntries(profileWindows)
+    writeFileSync(join(profileDir, "windows.json"), JSON.stringify(windows))
     if (file === undefined) console.log(`\nprofile: no .cpuprofile in ${profileDir} (did flowboard exit cleanly?)`)
-    else {
-      const profile = readProfile(join(profileDir, file))
-      for (const [scenario, { requests, windows }] of profileWindows) {
-        const { byCategory, byFunction, sampledMs } = breakdown(profile, windows)
-        console.log(`\nprofile of ${scenario} (${join(profileDir, file)}): ${(sampledMs / requests).toFixed(3)} ms of CPU sampled per request over ${requests} requests`)
-        for (const [category, ms] of byCategory) {
-          if (category === "(idle)") continue
-          console.log(`  ${category.padEnd(34)}${(ms / requests).toFixed(3).padStart(8)} ms/req ${((ms / sampledMs) * 100).toFixed(1).padStart(6)} %`)
-        }
-        console.log("  top self time:")
-        for (const [name, ms] of byFunction.slice(0, 25)) console.log(`    ${(ms / requests).toFixed(4).padStart(8)} ms/req ${((ms / sampledMs) * 100).toFixed(1).padStart(5)} %  ${name}`)
-      }
-    }
+    else printBreakdowns(join(profileDir, file), windows)
   }
   console.log(`\nbench:http  load average at end ${loadavgText()}`)
 }

@@ -13,7 +13,8 @@ interface CallFrame {
 }
 interface ProfileNode {
   readonly id: number
-  readonly callFrame: CallFrame
+  readonly callFrame: CallFrame & { readonly columnNumber: number }
+  readonly children?: ReadonlyArray<number>
 }
 interface CpuProfile {
   readonly nodes: ReadonlyArray<ProfileNode>
@@ -62,6 +63,12 @@ export interface Breakdown {
   readonly sampledMs: number
   readonly byCategory: ReadonlyArray<readonly [string, number]>
   readonly byFunction: ReadonlyArray<readonly [string, number]>
+  /**
+   * Time (self and what it called) by the innermost Flowboard source file on the stack, up to the
+   * nearest fiber loop: code Flowboard calls directly, as opposed to effects it built that the
+   * runtime interprets later (those count as the fiber loop's).
+   */
+  readonly bySourceFile: ReadonlyArray<readonly [string, number]>
 }
 
 const shortUrl = (url: string): string => url.replace(/^file:\/\/.*?\/node_modules\//, "").replace(/^file:\/\/.*?\/(src|layers|test)\//, "$1/")
@@ -69,6 +76,24 @@ const shortUrl = (url: string): string => url.replace(/^file:\/\/.*?\/node_modul
 /** Self time (ms) in the given windows, by category and by function, largest first. */
 export const breakdown = (profile: CpuProfile, windows: ReadonlyArray<readonly [number, number]>): Breakdown => {
   const nodes = new Map(profile.nodes.map((node) => [node.id, node.callFrame]))
+  const parents = new Map<number, number>()
+  for (const node of profile.nodes) for (const child of node.children ?? []) parents.set(child, node.id)
+  const ownFile = new Map<number, string>()
+  const innermostOwn = (id: number): string => {
+    const known = ownFile.get(id)
+    if (known !== undefined) return known
+    const frame = nodes.get(id)
+    const url = frame?.url ?? ""
+    const match = /\/((?:src|layers)\/.*)$/.exec(url)
+    const parent = parents.get(id)
+    // The fiber loop runs each instruction inside the tracer's `context` (which Flowboard's tracer
+    // wrapper passes through): a Flowboard frame above it only scheduled the fiber, not the work.
+    const loop = (frame?.functionName === "runLoop" || frame?.functionName === "context") && url.includes("/node_modules/")
+    const file = match?.[1] ?? (loop ? "(effects run by the fiber loop, no Flowboard frame)" : parent === undefined ? "(no Flowboard frame on the stack)" : innermostOwn(parent))
+    ownFile.set(id, file)
+    return file
+  }
+  const files = new Map<string, number>()
   const categories = new Map<string, number>()
   const functions = new Map<string, number>()
   let at = profile.startTime
@@ -84,9 +109,36 @@ export const breakdown = (profile: CpuProfile, windows: ReadonlyArray<readonly [
     categories.set(category, (categories.get(category) ?? 0) + ms)
     if (category === "(idle)") continue
     sampled += ms
-    const name = `${frame.functionName === "" ? "(anonymous)" : frame.functionName} ${shortUrl(frame.url)}${frame.url === "" ? "" : `:${frame.lineNumber + 1}`}`
+    const file = innermostOwn(profile.samples[i] ?? -1)
+    files.set(file, (files.get(file) ?? 0) + ms)
+    const name = `${frame.functionName === "" ? "(anonymous)" : frame.functionName} ${shortUrl(frame.url)}${frame.url === "" ? "" : `:${frame.lineNumber + 1}:${frame.columnNumber + 1}`}`
     functions.set(name, (functions.get(name) ?? 0) + ms)
   }
   const sorted = (map: Map<string, number>) => [...map.entries()].sort((a, b) => b[1] - a[1])
-  return { sampledMs: sampled, byCategory: sorted(categories), byFunction: sorted(functions) }
+  return { sampledMs: sampled, byCategory: sorted(categories), byFunction: sorted(functions), bySourceFile: sorted(files) }
+}
+
+/** Windows of the measured rounds per scenario, with their request counts, saved beside the profile. */
+export interface Windows {
+  readonly [scenario: string]: { readonly windows: ReadonlyArray<readonly [number, number]>; readonly requests: number }
+}
+
+const ms = (value: number, requests: number) => `${(value / requests).toFixed(3).padStart(7)} ms/req`
+
+/** The breakdown of each scenario's rounds, per request. */
+export const printBreakdowns = (file: string, windows: Windows, top = 25): void => {
+  const profile = readProfile(file)
+  for (const [scenario, { requests, windows: spans }] of Object.entries(windows)) {
+    const { byCategory, byFunction, bySourceFile, sampledMs } = breakdown(profile, spans)
+    const idle = byCategory.find(([category]) => category === "(idle)")?.[1] ?? 0
+    console.log(`\nprofile of ${scenario} (${file}): ${(sampledMs / requests).toFixed(3)} ms of CPU sampled per request over ${requests} requests (idle ${(idle / requests).toFixed(3)} ms/req)`)
+    console.log("  self time by category:")
+    for (const [category, value] of byCategory) {
+      if (category !== "(idle)") console.log(`    ${category.padEnd(34)}${ms(value, requests)} ${((value / sampledMs) * 100).toFixed(1).padStart(5)} %`)
+    }
+    console.log("  time by the innermost Flowboard file on the stack below the fiber loop (inclusive of library code it called):")
+    for (const [name, value] of bySourceFile.slice(0, 12)) console.log(`    ${name.padEnd(48)}${ms(value, requests)} ${((value / sampledMs) * 100).toFixed(1).padStart(5)} %`)
+    console.log(`  top ${top} functions by self time:`)
+    for (const [name, value] of byFunction.slice(0, top)) console.log(`    ${ms(value, requests)} ${((value / sampledMs) * 100).toFixed(1).padStart(5)} %  ${name}`)
+  }
 }
