@@ -43,7 +43,8 @@ export const runRound = async (server: Server, load: Load, seconds: number): Pro
     connections: load.connections,
     duration: seconds,
     headers: load.headers,
-    ...(load.requests === undefined ? {} : { requests: [...load.requests] }),
+    // Fresh objects each round: autocannon may keep state on the request objects it is given.
+    ...(load.requests === undefined ? {} : { requests: load.requests.map((request) => ({ ...request })) }),
     ...(load.overallRate === undefined ? {} : { overallRate: load.overallRate })
   })
   const ended = monotonicMicros()
