@@ -11,7 +11,8 @@
  * BENCH_HTTP_CONNECTIONS (32), BENCH_HTTP_SCENARIOS (by-id,board,create,mixed), BENCH_HTTP_PEERS
  * (fastify,effect), BENCH_HTTP_DATABASE_URL (a server to create the database on; default
  * TEST_DATABASE_URL, DATABASE_URL, else postgres://postgres@127.0.0.1:5432), BENCH_PROFILE=1
- * (Flowboard under `--cpu-prof`, the profile in .scratch/, its breakdown printed).
+ * (Flowboard under `--cpu-prof`, the profile in .scratch/, its breakdown printed), BENCH_HTTP_DEBUG=1
+ * (each round's sent/answered counts and server CPU).
  */
 import { mkdirSync, readdirSync, writeFileSync } from "node:fs"
 import { loadavg } from "node:os"

@@ -48,6 +48,7 @@ export const runRound = async (server: Server, load: Load, seconds: number): Pro
     ...(load.overallRate === undefined ? {} : { overallRate: load.overallRate })
   })
   const ended = monotonicMicros()
+  if (process.env["BENCH_HTTP_DEBUG"] === "1") console.log(`    debug: sent ${result.requests.sent}, answered ${result.requests.total}, errors ${result.errors}, timeouts ${result.timeouts}, server CPU ${(cpuMs(server.pid) - cpuBefore).toFixed(0)} ms`)
   const cpu = cpuMs(server.pid) - cpuBefore
   const requests = result.requests.total
   const elapsed = (ended - started) / 1e6
