@@ -131,7 +131,8 @@ export const instrumentTracer = (inner: Tracer.Tracer, options: SqlTimingOptions
       const span = inner.span(name, parent, context, links, startTime, kind, spanOptions)
       return name === SQL_SPAN ? new ObservedSqlSpan(span, options) : span
     },
-    context: (f, fiber) => inner.context(f, fiber)
+    // The fiber loop calls this on every run of every fiber: inner's own, not a wrapper around it.
+    context: inner.context.bind(inner)
   })
   instrumented.add(tracer)
   return tracer
