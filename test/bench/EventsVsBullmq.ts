@@ -76,6 +76,12 @@ interface Result {
 const percentile = (sorted: ReadonlyArray<number>, p: number) => sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))] ?? NaN
 
 /** When each event of a run started (its producer's call) and was handled; completes when all were. */
+const latest = (times: Iterable<number>): number => {
+  let max = -Infinity
+  for (const t of times) if (t > max) max = t
+  return max
+}
+
 class Tally {
   readonly started = new Map<string, number>()
   readonly done = new Map<string, number>()
@@ -101,8 +107,9 @@ class Tally {
   }
   figures(first: number, cpuMicros: number): Figures {
     const latencies = [...this.started].map(([id, at]) => (this.done.get(id) ?? NaN) - at).sort((a, b) => a - b)
-    const last = Math.max(...this.done.values())
-    const lastStart = Math.max(...this.started.values())
+    // Not `Math.max(...values)`: a fast peer's run has more entries than the call stack takes arguments.
+    const last = latest(this.done.values())
+    const lastStart = latest(this.started.values())
     return {
       perSecond: this.done.size / ((last - first) / 1000),
       cpuMsPerEvent: cpuMicros / 1000 / this.done.size,
