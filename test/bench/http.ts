@@ -14,6 +14,7 @@
  * (Flowboard under `--cpu-prof`, the profile in .scratch/, its breakdown printed), BENCH_HTTP_DEBUG=1
  * (each round's sent/answered counts and server CPU).
  */
+import { Redis } from "ioredis"
 import { mkdirSync, readdirSync, writeFileSync } from "node:fs"
 import { loadavg } from "node:os"
 import { join } from "node:path"
@@ -39,6 +40,13 @@ const scenarios = listFrom("BENCH_HTTP_SCENARIOS", "by-id,board,create,mixed")
 const peers = listFrom("BENCH_HTTP_PEERS", "fastify,effect")
 const profiling = process.env["BENCH_PROFILE"] === "1"
 const postgresServer = process.env["BENCH_HTTP_DATABASE_URL"] ?? process.env["TEST_DATABASE_URL"] ?? process.env["DATABASE_URL"] ?? "postgres://postgres@127.0.0.1:5432/postgres"
+/**
+ * Flowboard as deployed: with Redis (its read cache is off on Postgres without one). Its own key
+ * prefix, deleted at the end. `BENCH_HTTP_REDIS_URL=off` measures the uncached server.
+ */
+const redisSetting = process.env["BENCH_HTTP_REDIS_URL"] ?? process.env["REDIS_URL"]
+const redisUrl = redisSetting === undefined || redisSetting === "off" || redisSetting === "" ? undefined : redisSetting
+const redisPrefix = `fbbench-http-${process.pid}:`
 const warmUpSeconds = Math.min(3, seconds)
 const BOARD_TASKS = 200
 const MIXED_RATE = 1_000
@@ -58,6 +66,22 @@ const baseEnv = (): Record<string, string> => {
   return env
 }
 
+/** Every key the run's Flowboard made (streams, groups, cache entries). */
+const dropRedisPrefix = async (url: string, prefix: string): Promise<void> => {
+  const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1 })
+  try {
+    await redis.connect()
+    let cursor = "0"
+    do {
+      const [next, keys] = await redis.scan(cursor, "MATCH", `${prefix}*`, "COUNT", 1000)
+      cursor = next
+      if (keys.length > 0) await redis.del(...keys)
+    } while (cursor !== "0")
+  } finally {
+    redis.disconnect()
+  }
+}
+
 const servers: Array<Server> = []
 let database: ScratchDatabase | undefined
 let cleaned: Promise<void> | undefined
@@ -66,6 +90,7 @@ const cleanUp = (): Promise<void> =>
   (cleaned ??= (async () => {
     await Promise.allSettled(servers.map((server) => server.stop()))
     if (database !== undefined) await database.drop().catch((error: unknown) => console.error(`could not drop ${database?.name}:`, error))
+    if (redisUrl !== undefined) await dropRedisPrefix(redisUrl, redisPrefix).catch((error: unknown) => console.error(`could not delete ${redisPrefix}*:`, error))
   })())
 process.once("SIGINT", () => void cleanUp().then(() => process.exit(130)))
 process.once("SIGTERM", () => void cleanUp().then(() => process.exit(143)))
@@ -75,7 +100,14 @@ const startFlowboard = async (url: string, profileDir: string | undefined): Prom
   const server = startServer({
     name: "flowboard",
     args: [...(profileDir === undefined ? [] : ["--cpu-prof", `--cpu-prof-dir=${profileDir}`]), "bin/flowboard.mjs", "serve"],
-    env: { ...baseEnv(), DATABASE_URL: url, PORT: String(port), HOST: "127.0.0.1", LOG_FORMAT: "json" },
+    env: {
+      ...baseEnv(),
+      DATABASE_URL: url,
+      PORT: String(port),
+      HOST: "127.0.0.1",
+      LOG_FORMAT: "json",
+      ...(redisUrl === undefined ? {} : { REDIS_URL: redisUrl, REDIS_PREFIX: redisPrefix })
+    },
     port,
     core: 0
   })
@@ -154,6 +186,11 @@ const main = async () => {
   console.log(`bench:http  ${rounds} rounds × ${seconds} s per server and scenario after a ${warmUpSeconds} s warm-up, ${connections} connections; scenarios ${scenarios.join(", ")}; peers ${peers.join(", ") || "none"}`)
   database = await createScratchDatabase(postgresServer)
   console.log(`bench:http  database ${database.name} (synchronous_commit ${database.synchronousCommit}), dropped at the end`)
+  console.log(
+    redisUrl === undefined
+      ? "bench:http  Flowboard without Redis: its read cache is off (BENCH_HTTP_REDIS_URL or REDIS_URL turns it on)"
+      : `bench:http  Flowboard with Redis (read cache on, prefix ${redisPrefix}, deleted at the end); the peers read the database every time`
+  )
   const profileDir = profiling ? join(root, ".scratch", `http-profile-${Date.now()}`) : undefined
   if (profileDir !== undefined) mkdirSync(profileDir, { recursive: true })
 
