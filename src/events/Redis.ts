@@ -30,7 +30,7 @@ export const observeCommand = (command: string) => <A, E, R>(effect: Effect.Effe
   effect.pipe(
     Effect.tapError(() => Metric.increment(Metric.tagged(redisCommandErrors, "command", command))),
     timedSeconds(Metric.tagged(redisCommandDuration, "command", command)),
-    Effect.withSpan(`redis ${command}`, { kind: "client", attributes: { "db.system.name": "redis", "db.operation.name": command } })
+    Effect.withSpan(`redis ${command}`, { kind: "client", captureStackTrace: false, attributes: { "db.system.name": "redis", "db.operation.name": command } })
   )
 
 export interface RedisOptions {

@@ -27,7 +27,7 @@ export const AuthenticationLive = Layer.effect(
           yield* Effect.annotateCurrentSpan("user.id", actor.user.id)
           yield* noteUser(actor.user.id)
           return actor
-        }).pipe(Effect.withSpan("Authentication.bearer"))
+        }).pipe(Effect.withSpan("Authentication.bearer", { captureStackTrace: false }))
     })
   })
 )

@@ -241,7 +241,7 @@ export const SqlProjectRepositoryLive = Layer.effect(
               onSome: (row) => Effect.succeed(row.taskSeq)
             })
           ),
-          Effect.withSpan("SqlProjectRepository.nextTaskNumber")
+          Effect.withSpan("SqlProjectRepository.nextTaskNumber", { captureStackTrace: false })
         ),
       addMember: (member) =>
         addMember(member).pipe(Effect.map((rows) => rows.length > 0), traced("SqlProjectRepository.addMember")),

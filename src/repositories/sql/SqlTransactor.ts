@@ -37,7 +37,7 @@ export const SqlTransactorLive = Layer.effect(
     const run = <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E | RepositoryError, R> =>
       sql.withTransaction(effect).pipe(Effect.mapError((error) => (error instanceof SqlError ? toRepositoryError(error) : error)))
     if (!onPostgres) {
-      return Transactor.of({ transaction: (effect) => run(effect).pipe(Effect.withSpan("SqlTransactor.transaction")) })
+      return Transactor.of({ transaction: (effect) => run(effect).pipe(Effect.withSpan("SqlTransactor.transaction", { captureStackTrace: false })) })
     }
     // Read (and validated) by the Postgres client's layer before this one is built.
     const { poolMax, wait } = yield* Effect.orDie(SlotsConfig)
@@ -56,7 +56,7 @@ export const SqlTransactorLive = Layer.effect(
                   Effect.zipRight(restore(run(effect)).pipe(Effect.ensuring(slots.release(1))))
                 )
               )
-        ).pipe(Effect.withSpan("SqlTransactor.transaction"))
+        ).pipe(Effect.withSpan("SqlTransactor.transaction", { captureStackTrace: false }))
     })
   })
 )
