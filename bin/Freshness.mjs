@@ -1,6 +1,6 @@
 // Whether `dist/` was built from the sources in the working tree. Plain JavaScript: the
 // launcher (`bin/flowboard.mjs`) runs it before any TypeScript loader exists. Types in
-// Freshness.d.mts; the rule is pinned by test/unit/Freshness.test.ts.
+// Freshness.d.mts; the rule is pinned by test/unit/startup/Freshness.test.ts.
 import { createHash } from "node:crypto"
 import { existsSync, readFileSync } from "node:fs"
 import { join } from "node:path"
