@@ -1,6 +1,7 @@
 import { SqlClient, SqlSchema } from "@effect/sql"
-import { Effect, Layer, Schema } from "effect"
-import { Envelope } from "../../domain/Events.js"
+import { DateTime, Effect, Layer, Schema } from "effect"
+import { RepositoryError } from "../../domain/Errors.js"
+import { Envelope, type OutboxEnvelope } from "../../domain/Events.js"
 import { OutboxRepository } from "../OutboxRepository.js"
 import { Timestamp, traced } from "./SqlSupport.js"
 
@@ -19,10 +20,27 @@ export const SqlOutboxRepositoryLive = Layer.effect(
   Effect.gen(function* () {
     const sql = yield* SqlClient.SqlClient
 
-    const append = SqlSchema.void({
-      Request: Schema.Array(EnvelopeRow),
-      execute: (rows) => (rows.length === 0 ? Effect.void : sql`INSERT INTO outbox ${sql.insert(rows)}`)
-    })
+    // Rows are written out field by field, not through `EnvelopeRow`'s encoder: an envelope is
+    // typed by construction, and validating it again was a tenth of a producer's cost per event.
+    const rowsOf = (events: ReadonlyArray<OutboxEnvelope>) =>
+      Effect.try({
+        try: () =>
+          events.map((event) => ({
+            id: event.id,
+            type: event.type,
+            aggregateType: event.aggregateType,
+            aggregateId: event.aggregateId,
+            aggregateVersion: event.aggregateVersion,
+            occurredAt: DateTime.toDateUtc(event.occurredAt),
+            actor: event.actor,
+            correlationId: event.correlationId,
+            causationId: event.causationId,
+            traceparent: event.traceparent,
+            payload: JSON.stringify(event.payload)
+          } satisfies typeof EnvelopeRow.Encoded)),
+        catch: (cause) => new RepositoryError({ message: "outbox: an event's payload cannot be stored as JSON", transient: false, cause })
+      })
+    const insert = (rows: ReadonlyArray<typeof EnvelopeRow.Encoded>) => sql`INSERT INTO outbox ${sql.insert(rows)}`.pipe(traced("SqlOutboxRepository.append"))
     const listAll = SqlSchema.findAll({
       Request: Schema.Void,
       Result: EnvelopeRow,
@@ -33,7 +51,7 @@ export const SqlOutboxRepositoryLive = Layer.effect(
     })
 
     return OutboxRepository.of({
-      append: (events) => append(events).pipe(traced("SqlOutboxRepository.append")),
+      append: (events) => (events.length === 0 ? Effect.void : Effect.flatMap(rowsOf(events), insert)),
       listAll: listAll(undefined).pipe(traced("SqlOutboxRepository.listAll"))
     })
   })

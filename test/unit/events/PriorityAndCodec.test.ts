@@ -1,6 +1,6 @@
 import { describe, expect, it } from "@effect/vitest"
-import { DateTime, Effect, Either } from "effect"
-import { decodeEnvelope, encodeEnvelope } from "../../../src/events/EnvelopeCodec.js"
+import { DateTime, Effect, Either, Schema } from "effect"
+import { decodeEnvelope, encodeEnvelope, WireEnvelope } from "../../../src/events/EnvelopeCodec.js"
 import { priorityOf, readOrder } from "../../../src/events/Priority.js"
 import { anEnvelope } from "../../contract/Fixtures.js"
 
@@ -31,6 +31,16 @@ describe("EnvelopeCodec", () => {
         expect({ ...decoded.right.envelope, occurredAt: DateTime.formatIso(decoded.right.envelope.occurredAt) })
           .toEqual({ ...envelope, occurredAt: DateTime.formatIso(envelope.occurredAt) })
       }
+    }))
+
+  it.effect("writes what the wire schema's own encoder writes, and refuses a payload JSON cannot hold", () =>
+    Effect.gen(function* () {
+      const envelope = anEnvelope({ actor: "u1", correlationId: "c", causationId: "e0", traceparent: null })
+      const text = yield* encodeEnvelope(envelope, "high")
+      expect(JSON.parse(text)).toEqual(Schema.encodeSync(WireEnvelope)({ ...envelope, priority: "high" }))
+      const error = yield* Effect.flip(encodeEnvelope(anEnvelope({ payload: { n: 1n } }), "default"))
+      expect(error._tag).toBe("TransportError")
+      expect(error.message).toContain("cannot be encoded")
     }))
 
   it("explains why text is not an envelope", () => {
