@@ -4,7 +4,8 @@
  * marked, and why at least once). Any number of relays may run, in any processes.
  *
  * When to look: at once after a full batch (there is probably more); when Postgres notifies
- * `flowboard_outbox` (migration 0002's trigger, at the commit of any insert); otherwise every
+ * `flowboard_outbox` (sent by the writing process after a commit that added outbox rows,
+ * coalesced: repositories/sql/OutboxWakeUp.ts); otherwise every
  * `pollInterval`, which is the fallback if a notification is missed (the listening connection
  * dropped) and the only way on PGlite. When a batch fails (Redis down, Postgres failing over)
  * the relay logs it and retries on `retry`, and the events wait in the outbox meanwhile.
@@ -12,6 +13,7 @@
 import { SqlClient } from "@effect/sql"
 import { PgClient } from "@effect/sql-pg"
 import { Cause, Config, Duration, Effect, Exit, Layer, Metric, Option, Queue, Schedule, Stream } from "effect"
+import { OutboxChannel } from "../repositories/sql/OutboxWakeUp.js"
 import { infrastructureRetry } from "../resilience/RetrySchedules.js"
 import { EventTransport } from "./EventTransport.js"
 import { relayBatch } from "./RelayBatch.js"
@@ -24,7 +26,7 @@ export const relayFailures = Metric.counter("flowboard_relay_failures_total", {
   incremental: true
 })
 
-export const OutboxChannel = "flowboard_outbox"
+export { OutboxChannel }
 
 export interface RelayOptions {
   /** Rows per transaction; default 100. */

@@ -59,7 +59,8 @@ const loadavgText = () => loadavg().map((n) => n.toFixed(2)).join(" ")
 /** Only what a server needs: not the caller's DATABASE_URL or REDIS_URL. */
 const baseEnv = (): Record<string, string> => {
   const env: Record<string, string> = {}
-  for (const name of ["PATH", "HOME", "TMPDIR", "LANG"]) {
+  // FLOWBOARD_FROM_SOURCE=1 runs the server from src/ (profiles then name source files, not chunks).
+  for (const name of ["PATH", "HOME", "TMPDIR", "LANG", "FLOWBOARD_FROM_SOURCE"]) {
     const value = process.env[name]
     if (value !== undefined) env[name] = value
   }

@@ -9,13 +9,14 @@
  * the interrupts below finish only if the cancels get a connection.
  */
 import { describe, expect, it, layer } from "@effect/vitest"
+import { OutboxWakeUpLive } from "../../src/repositories/sql/OutboxWakeUp.js"
 import { SqlClient } from "@effect/sql"
 import { Deferred, Effect, Fiber, Layer } from "effect"
 import { Transactor } from "../../src/repositories/Transactor.js"
 import { SqlTransactorLive, transactionSlots } from "../../src/repositories/sql/SqlTransactor.js"
 import { PostgresTest, skipPostgres } from "../support/Database.js"
 
-const Live = SqlTransactorLive.pipe(Layer.provideMerge(PostgresTest))
+const Live = SqlTransactorLive.pipe(Layer.provide(OutboxWakeUpLive), Layer.provideMerge(PostgresTest))
 
 describe("transaction slots", () => {
   it("leave a fifth of the pool (at least one connection) outside units of work", () => {

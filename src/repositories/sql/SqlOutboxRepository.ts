@@ -3,6 +3,7 @@ import { DateTime, Effect, Layer, Schema } from "effect"
 import { RepositoryError } from "../../domain/Errors.js"
 import { Envelope, type OutboxEnvelope } from "../../domain/Events.js"
 import { OutboxRepository } from "../OutboxRepository.js"
+import { OutboxWakeUp } from "./OutboxWakeUp.js"
 import { Timestamp, traced } from "./SqlSupport.js"
 
 /**
@@ -19,6 +20,7 @@ export const SqlOutboxRepositoryLive = Layer.effect(
   OutboxRepository,
   Effect.gen(function* () {
     const sql = yield* SqlClient.SqlClient
+    const wakeUp = yield* OutboxWakeUp
 
     // Rows are written out field by field, not through `EnvelopeRow`'s encoder: an envelope is
     // typed by construction, and validating it again was a tenth of a producer's cost per event.
@@ -40,7 +42,7 @@ export const SqlOutboxRepositoryLive = Layer.effect(
           } satisfies typeof EnvelopeRow.Encoded)),
         catch: (cause) => new RepositoryError({ message: "outbox: an event's payload cannot be stored as JSON", transient: false, cause })
       })
-    const insert = (rows: ReadonlyArray<typeof EnvelopeRow.Encoded>) => sql`INSERT INTO outbox ${sql.insert(rows)}`.pipe(traced("SqlOutboxRepository.append"))
+    const insert = (rows: ReadonlyArray<typeof EnvelopeRow.Encoded>) => sql`INSERT INTO outbox ${sql.insert(rows)}`.pipe(traced("SqlOutboxRepository.append"), Effect.zipRight(wakeUp.appended))
     const listAll = SqlSchema.findAll({
       Request: Schema.Void,
       Result: EnvelopeRow,

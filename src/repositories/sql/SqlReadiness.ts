@@ -2,10 +2,11 @@ import { SqlClient } from "@effect/sql"
 import { Effect, Layer } from "effect"
 import { RepositoryError } from "../../domain/Errors.js"
 import { Readiness } from "../../observability/Readiness.js"
+import { latestMigration } from "../../../migrations/index.js"
 import { MigrationsTable } from "./Database.js"
 
-/** The number of the newest migration this build ships; readiness wants the database at it. */
-export const LATEST_MIGRATION = 5
+/** The number of the newest migration this build ships (from the migrations list); readiness wants the database at it. */
+export const LATEST_MIGRATION = latestMigration
 
 export const SqlReadiness = (mode: string) =>
   Layer.effect(

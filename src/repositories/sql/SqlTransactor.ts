@@ -4,6 +4,7 @@ import { PgClient } from "@effect/sql-pg"
 import { Config, Duration, Effect, Layer, Option } from "effect"
 import { RepositoryError } from "../../domain/Errors.js"
 import { Transactor } from "../Transactor.js"
+import { OutboxWakeUp } from "./OutboxWakeUp.js"
 import { toRepositoryError } from "./SqlErrors.js"
 
 /**
@@ -27,7 +28,8 @@ const SlotsConfig = Config.all({
  * on nested ones. Only the transaction's own failures (BEGIN, COMMIT, a lost connection) are
  * `SqlError`s here; the repositories inside have already mapped theirs. On Postgres the outermost
  * unit first takes one of `transactionSlots` permits, waiting at most `DATABASE_CONNECT_TIMEOUT`
- * (then a transient failure: `503` with `Retry-After`, as a pool timeout answers).
+ * (then a transient failure: `503` with `Retry-After`, as a pool timeout answers). A unit that
+ * appended outbox rows wakes the relays once it has committed (OutboxWakeUp.ts).
  */
 export const SqlTransactorLive = Layer.effect(
   Transactor,
@@ -41,6 +43,7 @@ export const SqlTransactorLive = Layer.effect(
     }
     // Read (and validated) by the Postgres client's layer before this one is built.
     const { poolMax, wait } = yield* Effect.orDie(SlotsConfig)
+    const { tracked } = yield* OutboxWakeUp
     const slots = yield* Effect.makeSemaphore(transactionSlots(poolMax))
     const busy = new RepositoryError({
       message: `no database connection for a transaction within ${Duration.format(wait)}`,
@@ -53,7 +56,7 @@ export const SqlTransactorLive = Layer.effect(
             ? run(effect)
             : Effect.uninterruptibleMask((restore) =>
                 restore(slots.take(1).pipe(Effect.timeoutFail({ duration: wait, onTimeout: () => busy }))).pipe(
-                  Effect.zipRight(restore(run(effect)).pipe(Effect.ensuring(slots.release(1))))
+                  Effect.zipRight(restore(tracked(run(effect))).pipe(Effect.ensuring(slots.release(1))))
                 )
               )
         ).pipe(Effect.withSpan("SqlTransactor.transaction", { captureStackTrace: false }))

@@ -26,6 +26,7 @@ import { SqlEventLogRepositoryLive } from "./SqlEventLogRepository.js"
 import { SqlInboxRepositoryLive } from "./SqlInboxRepository.js"
 import { SqlJobRepositoryLive } from "./SqlJobRepository.js"
 import { SqlMaintenanceRepositoryLive } from "./SqlMaintenanceRepository.js"
+import { OutboxWakeUpLive } from "./OutboxWakeUp.js"
 import { SqlOutboxRepositoryLive } from "./SqlOutboxRepository.js"
 import { SqlProjectProgressRepositoryLive } from "./SqlProjectProgressRepository.js"
 import { SqlProjectRepositoryLive } from "./SqlProjectRepository.js"
@@ -70,7 +71,8 @@ export const SqlRepositoriesLive: Layer.Layer<
   never,
   SqlClient.SqlClient
 > = Layer.mergeAll(
-  SqlTransactorLive,
+  // One wake-up for both: the transactor asks for what the outbox repository noted.
+  Layer.mergeAll(SqlTransactorLive, SqlOutboxRepositoryLive).pipe(Layer.provide(OutboxWakeUpLive)),
   SqlJobRepositoryLive,
   SqlMaintenanceRepositoryLive,
   SqlUserRepositoryLive,
@@ -79,7 +81,6 @@ export const SqlRepositoriesLive: Layer.Layer<
   SqlColumnRepositoryLive,
   SqlTaskRepositoryLive,
   SqlCommentRepositoryLive,
-  SqlOutboxRepositoryLive,
   SqlActivityRepositoryLive,
   SqlProjectProgressRepositoryLive,
   SqlEventLogRepositoryLive,

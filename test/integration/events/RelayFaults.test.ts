@@ -5,6 +5,7 @@
  * consumer receives. The tests share one scratch database, so each looks at its own events.
  */
 import { SqlClient } from "@effect/sql"
+import { OutboxWakeUpLive } from "../../../src/repositories/sql/OutboxWakeUp.js"
 import { describe, expect, layer } from "@effect/vitest"
 import { Deferred, Effect, Fiber, Layer, Logger, LogLevel, Metric, Redacted } from "effect"
 import { EventTransport } from "../../../src/events/EventTransport.js"
@@ -24,7 +25,7 @@ const quickRetry = backoff({ base: "10 millis", cap: "40 millis", jitter: "equal
 const ids = (events: ReadonlyArray<{ readonly id: string }>) => events.map((e) => e.id)
 
 describe.skipIf(skipPostgres || skipRedis)("Relay on Postgres and Redis", () => {
-  layer(SqlOutboxRepositoryLive.pipe(Layer.provideMerge(PostgresTest)), { excludeTestServices: true })((it) => {
+  layer(SqlOutboxRepositoryLive.pipe(Layer.provide(OutboxWakeUpLive), Layer.provideMerge(PostgresTest)), { excludeTestServices: true })((it) => {
     it.scoped("with Redis unreachable, events wait in the outbox; when it returns all arrive, none lost", () =>
       Effect.gen(function* () {
         const direct = yield* makeRedisTest("relay-outage")

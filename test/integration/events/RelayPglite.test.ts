@@ -3,6 +3,7 @@
  * one database (starting PGlite is the expensive part), so each looks at its own events only.
  */
 import { SqlClient } from "@effect/sql"
+import { OutboxWakeUpLive } from "../../../src/repositories/sql/OutboxWakeUp.js"
 import { describe, expect, layer } from "@effect/vitest"
 import { Effect, Layer, Logger, LogLevel, Metric, Ref } from "effect"
 import { EventTransport, TransportError } from "../../../src/events/EventTransport.js"
@@ -18,7 +19,7 @@ import { aggregates, collect, distinct, eventually, expectInOrder, history, prod
 const quickRetry = backoff({ base: "10 millis", cap: "20 millis", jitter: "equal" })
 
 describe("Relay on PGlite", () => {
-  layer(SqlOutboxRepositoryLive.pipe(Layer.provideMerge(PgliteTest)), { excludeTestServices: true })((it) => {
+  layer(SqlOutboxRepositoryLive.pipe(Layer.provide(OutboxWakeUpLive), Layer.provideMerge(PgliteTest)), { excludeTestServices: true })((it) => {
     it.scoped("polling relays every event once, in order per aggregate, and marks it published", () =>
       Effect.gen(function* () {
         const transport = yield* InProcessTransport.make()

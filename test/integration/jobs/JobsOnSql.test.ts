@@ -1,4 +1,5 @@
 import { SqlClient } from "@effect/sql"
+import { OutboxWakeUpLive } from "../../../src/repositories/sql/OutboxWakeUp.js"
 import { describe, expect, layer } from "@effect/vitest"
 import { DateTime, Effect, Layer } from "effect"
 import { ServicesLive } from "../../../layers/Services.js"
@@ -18,7 +19,7 @@ import { jobRepositoryContract } from "./JobRepositoryContract.js"
  * The job system's SQL: the repository contract, and the maintenance statements (overdue marks,
  * retention) on the real schema. One file, so the PGlite template is made once for all of it.
  */
-const adapters = Layer.mergeAll(SqlJobRepositoryLive, SqlTransactorLive)
+const adapters = Layer.mergeAll(SqlJobRepositoryLive, SqlTransactorLive.pipe(Layer.provide(OutboxWakeUpLive)))
 jobRepositoryContract("SqlJobRepository on PGlite", adapters.pipe(Layer.provide(PgliteTest)))
 describe.skipIf(skipPostgres)("Postgres", () => {
   jobRepositoryContract("SqlJobRepository on Postgres", adapters.pipe(Layer.provide(PostgresTest)))
