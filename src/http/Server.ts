@@ -20,6 +20,7 @@ import { LiveAuthenticationLive, LiveEventsHttp, LiveEventsLive } from "./LiveEv
 import { MetricsHttp } from "./MetricsHttp.js"
 import { ProjectsHttp } from "./ProjectsHttp.js"
 import { guardRequests } from "./RequestGuards.js"
+import { RequestTimeout, withDeadline } from "./RequestDeadline.js"
 import { requestMiddleware } from "./RequestMiddleware.js"
 import { TasksHttp } from "./TasksHttp.js"
 import { UsersHttp } from "./UsersHttp.js"
@@ -36,6 +37,9 @@ const ObservabilityLive = Health.Default.pipe(Layer.provideMerge(Layer.mergeAll(
 /** Inside the router, so that a refusal still gets the error shape and an access line. */
 const GuardsLive = HttpApiBuilder.middleware(Effect.map(MaxBodyBytes, guardRequests))
 
+/** Inside the guards' and the error shape's reach: a late request still gets both (RequestDeadline.ts). */
+const DeadlineLive = HttpApiBuilder.middleware(Effect.map(RequestTimeout, withDeadline))
+
 /**
  * Every request gets a server span (continuing an incoming `traceparent`) except probes,
  * scrapes and the dashboard.
@@ -47,6 +51,7 @@ const ServeLive = HttpApiBuilder.serve((app) => requestMiddleware(observeRequest
   Layer.provide(HttpApiScalar.layer({ path: "/docs" })),
   Layer.provide(HttpApiBuilder.middlewareOpenApi({ path: "/api/openapi.json" })),
   Layer.provide(GuardsLive),
+  Layer.provide(DeadlineLive),
   Layer.provide(ApiLive),
   Layer.provideMerge(LiveEventsLive),
   Layer.provide(DashboardHttp.pipe(Layer.provide(DashboardSessions.Default)))

@@ -13,6 +13,7 @@ import {
   PostgresClientLive,
   runMigrations
 } from "../../src/repositories/sql/Database.js"
+import { sqlState, toRepositoryError } from "../../src/repositories/sql/SqlErrors.js"
 import { makeScratchDatabase, PostgresTest, skipPostgres } from "../support/Database.js"
 import { expectRowsRoundTrip } from "../support/RowRoundTrip.js"
 
@@ -54,6 +55,21 @@ describe.skipIf(skipPostgres)("Postgres", () => {
       expect(row).toEqual({ appName: "flowboard", migrations: String((yield* shipped).length) })
       expect(busy.max.value).toBe(4)
       expect(busy.used.value).toBeGreaterThanOrEqual(1)
+    }).pipe(Effect.provide(Reactivity.layer)))
+
+  it.scopedLive("a statement past DATABASE_STATEMENT_TIMEOUT is cancelled by the server, as a transient failure", () =>
+    Effect.gen(function*() {
+      const url = yield* makeScratchDatabase
+      const config = ConfigProvider.fromMap(new Map([["DATABASE_URL", Redacted.value(url)], ["DATABASE_STATEMENT_TIMEOUT", "200 millis"]]))
+      const [setting, failure] = yield* Effect.gen(function*() {
+        const sql = yield* SqlClient.SqlClient
+        const [row] = yield* sql<{ readonly timeout: string }>`SELECT current_setting('statement_timeout') AS timeout`
+        const failure = yield* Effect.flip(sql`SELECT pg_sleep(5)`.pipe(Effect.mapError(toRepositoryError)))
+        return [row?.timeout, failure] as const
+      }).pipe(Effect.provide(PostgresClientLive), Effect.withConfigProvider(config))
+      expect(setting).toBe("200ms")
+      expect(sqlState(failure.cause)).toBe("57014")
+      expect(failure.transient).toBe(true)
     }).pipe(Effect.provide(Reactivity.layer)))
 
   // Plain `Migrator.make` fails this: both processes create the migrations table at once.

@@ -18,7 +18,8 @@ describe("SqlErrors", () => {
       ["57P01", "admin_shutdown"],
       ["57P02", "crash_shutdown"],
       ["57P03", "cannot_connect_now"],
-      ["53300", "too_many_connections"]
+      ["53300", "too_many_connections"],
+      ["57014", "query_canceled"]
     ])("%s (%s) is transient", (code) => {
       expect(isTransient(failed(databaseError(code)))).toBe(true)
     })
@@ -34,8 +35,7 @@ describe("SqlErrors", () => {
       ["3D000", "invalid_catalog_name"],
       ["28P01", "invalid_password"],
       ["25P02", "in_failed_sql_transaction"],
-      ["53100", "disk_full"],
-      ["57014", "query_canceled"]
+      ["53100", "disk_full"]
     ])("%s (%s) is not transient", (code) => {
       expect(isTransient(failed(databaseError(code)))).toBe(false)
     })

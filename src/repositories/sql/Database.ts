@@ -57,6 +57,12 @@ const PostgresConfig = Config.all({
   maxConnections: Config.integer("DATABASE_POOL_MAX").pipe(Config.withDefault(10)),
   // Without it, a connection to an unreachable server (packets dropped) waits for the OS to give up.
   connectTimeout: Config.duration("DATABASE_CONNECT_TIMEOUT").pipe(Config.withDefault(Duration.seconds(5))),
+  // The server cancels a statement running longer (SQLSTATE 57014, classed transient): inside
+  // REQUEST_TIMEOUT, so a stuck statement answers its request with a 503 of its own.
+  statementTimeout: Config.duration("DATABASE_STATEMENT_TIMEOUT").pipe(
+    Config.validate({ message: "DATABASE_STATEMENT_TIMEOUT must be longer than zero", validation: (d) => Duration.greaterThan(d, Duration.zero) }),
+    Config.withDefault(Duration.seconds(15))
+  ),
   poolSampleInterval: Config.duration("DATABASE_POOL_SAMPLE_INTERVAL").pipe(Config.withDefault(Duration.seconds(5)))
 })
 
@@ -75,6 +81,11 @@ export const PostgresClientLive = Layer.scopedContext(
           max: config.maxConnections,
           // Also bounds the wait for a free connection of a full pool: either way the request gets its 503.
           connectionTimeoutMillis: Duration.toMillis(config.connectTimeout),
+          statement_timeout: Duration.toMillis(config.statementTimeout),
+          // A connection whose server vanished (packets dropped, no reset) is found dead by the
+          // kernel's keepalive probes rather than after the OS's multi-minute retransmission limit.
+          keepAlive: true,
+          keepAliveInitialDelayMillis: 10_000,
           application_name: "flowboard"
         })
         // An idle connection the server drops emits "error"; the pool replaces it. Unhandled, it would crash the process.

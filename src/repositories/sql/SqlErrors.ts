@@ -5,13 +5,16 @@ import { RepositoryError } from "../../domain/Errors.js"
 /**
  * Classification of SQL failures. A failure is transient when running the same statement again
  * later may succeed: the connection was lost or refused, the server is shutting down or full,
- * or the transaction lost a serialization race or a deadlock.
+ * or the transaction lost a serialization race or a deadlock, or the statement was cancelled
+ * (DATABASE_STATEMENT_TIMEOUT, or the cancel an interrupted request sends): a slow or stuck
+ * database, which a later try may find well again.
  */
 
 const TRANSIENT_STATES = new Set([
   "40001", // serialization_failure
   "40P01", // deadlock_detected
   "53300", // too_many_connections
+  "57014", // query_canceled: statement_timeout, or a cancel sent for an interrupted request
   "57P01", // admin_shutdown
   "57P02", // crash_shutdown
   "57P03" // cannot_connect_now
