@@ -98,19 +98,16 @@ describe.skipIf(skipPostgres || skipRedis)("Relay on Postgres and Redis", () => 
         expect(mine(second)).toEqual([x1!.id, x2!.id])
       }))
 
-    it.scoped("NOTIFY wakes the relay at commit, long before its poll interval", () =>
+    it.scoped("a commit wakes the relay through NOTIFY: with a poll interval of an hour, the events still arrive", () =>
       Effect.gen(function* () {
         const transport = yield* InProcessTransport.make()
         yield* transport.ensureGroup("check")
-        yield* Relay.make({ pollInterval: "1 minute" }).pipe(Effect.provideService(EventTransport, transport))
+        yield* Relay.make({ pollInterval: "1 hour" }).pipe(Effect.provideService(EventTransport, transport))
         yield* Effect.sleep("100 millis") // the first pass is over and LISTEN is in place
         const events = history(aggregates(1), 3).flat()
-        const started = Date.now()
         yield* produce([events], 3)
-        expect(distinct(yield* collect(transport, "check", events, { settleMs: 0, timeoutMs: 5_000 }))).toBe(3)
-        // Typically a few ms; the bound only has to be far below the minute of polling, and
-        // hold on a loaded CI machine.
-        expect(Date.now() - started).toBeLessThan(5_000)
+        // No elapsed-time assertion: without the wake-up nothing would arrive for an hour.
+        expect(distinct(yield* collect(transport, "check", events, { settleMs: 0, timeoutMs: 20_000 }))).toBe(3)
       }))
   })
 })

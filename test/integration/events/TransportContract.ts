@@ -145,30 +145,30 @@ export const transportContract = <E>(
       expect(yield* t.trim).toBe(0)
     }))
 
+  // No elapsed-time assertions: the blocks below are far longer than the test may take, so a read
+  // that returns at all did not sit out its block; `within` only turns a hang into a failure.
+  const within = <A, E>(effect: Effect.Effect<A, E>) =>
+    effect.pipe(Effect.timeoutFail({ duration: "20 seconds", onTimeout: () => "the read waited out its block" as const }))
+
   test("a blocked read wakes as soon as an entry arrives, and times out empty", ({ transport: t }) =>
     Effect.gen(function* () {
       yield* t.ensureGroup("g")
-      const started = Date.now()
       expect(yield* read(t, "g", "c", 1, 10_000, 80)).toEqual([])
-      expect(Date.now() - started).toBeGreaterThanOrEqual(70)
-      const waiting = yield* Effect.fork(read(t, "g", "c", 1, 10_000, 5_000))
+      const waiting = yield* Effect.fork(read(t, "g", "c", 1, 10_000, 600_000))
       yield* Effect.sleep("30 millis")
       const [event] = events(1)
-      const publishedAt = Date.now()
       yield* t.publish([at("low")(event!)])
-      expect(ids(yield* Fiber.join(waiting))).toEqual([event!.id])
-      expect(Date.now() - publishedAt).toBeLessThan(2_000) // well before its 5 s block ends
+      expect(ids(yield* within(Fiber.join(waiting)))).toEqual([event!.id])
     }))
 
   test("one consumer reading two groups: a read never waits behind the other group's wait", ({ transport: t }) =>
     Effect.gen(function* () {
       yield* t.ensureGroup("a")
       yield* t.ensureGroup("b")
-      yield* Effect.fork(read(t, "a", "worker-1", 1, 10_000, 2_000))
+      const other = yield* Effect.fork(read(t, "a", "worker-1", 1, 10_000, 600_000))
       yield* Effect.sleep("20 millis")
-      const started = Date.now()
-      expect(yield* read(t, "b", "worker-1", 1, 10_000, 60)).toEqual([])
-      expect(Date.now() - started).toBeLessThan(1_500) // not behind a's 2 s wait
+      expect(yield* within(read(t, "b", "worker-1", 1, 10_000, 60))).toEqual([])
+      yield* Fiber.interrupt(other)
     }))
 
   // An in-process transport cannot lose its groups without losing itself.
