@@ -41,7 +41,9 @@ export const HealthReport = Schema.Struct({
     deadLetters: Schema.Number,
     consumers: Schema.Array(Schema.Struct({ handler: Schema.String, backlog: Schema.Number, pending: Schema.Number })),
     eventsPublished: Schema.Number,
-    eventsHandled: Schema.Number
+    eventsHandled: Schema.Number,
+    /** Re-publishing what the transport lost (Redis restarted without its data). */
+    recovering: Schema.Boolean
   }),
   /** API traffic over the last minute (probes, scrapes and the dashboard excluded). */
   http: Schema.Struct({

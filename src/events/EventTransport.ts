@@ -1,4 +1,4 @@
-import { Context, Data, type Effect } from "effect"
+import { Context, Data, type Effect, type Option } from "effect"
 import type { OutboxEnvelope } from "../domain/Events.js"
 
 export type Priority = "high" | "default" | "low"
@@ -53,5 +53,13 @@ export class EventTransport extends Context.Tag("flowboard/EventTransport")<
      * their own every `trimInterval`; call it to trim at once (tests, admin).
      */
     readonly trim: Effect.Effect<number, TransportError>
+    /**
+     * The transport's epoch: a marker that lives exactly as long as the transport's data, so
+     * `None` means what was published may be gone (a Redis restarted without persistence, a
+     * flush, a failover to an empty replica) or was never there (a new Redis). `adoptEpoch` sets
+     * the marker unless one is there and answers the one in force. RelayRecovery.ts uses both.
+     */
+    readonly epoch: Effect.Effect<Option.Option<string>, TransportError>
+    readonly adoptEpoch: (candidate: string) => Effect.Effect<string, TransportError>
   }
 >() {}

@@ -11,7 +11,7 @@
  * such block at a time, so each read, ack or trim is atomic without a lock. Time comes from
  * `Clock`, so `TestClock` drives claim timing.
  */
-import { Clock, Deferred, Duration, Effect, Layer, Ref } from "effect"
+import { Clock, Deferred, Duration, Effect, Layer, Option, Ref } from "effect"
 import type { OutboxEnvelope } from "../domain/Events.js"
 import { type Delivery, EventTransport, type Priority } from "./EventTransport.js"
 import { priorities, readOrder } from "./Priority.js"
@@ -112,8 +112,13 @@ export const make = (options: InProcessTransportOptions = {}) =>
     const interval = options.trimInterval ?? Duration.minutes(1)
     yield* Effect.forkScoped(Effect.forever(Effect.delay(trimNow, interval)))
 
+    // Its data lives and dies with the process, and with it the marker: a lost log is a
+    // restart, which RelayReplay.ts covers at start.
+    const epoch = `in-process-${Date.now()}`
     return EventTransport.of({
       name: "in-process",
+      epoch: Effect.succeed(Option.some(epoch)),
+      adoptEpoch: () => Effect.succeed(epoch),
       publish: (batch) =>
         Effect.gen(function* () {
           if (batch.length === 0) return

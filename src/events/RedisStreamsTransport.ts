@@ -9,7 +9,7 @@
  * A group Redis lost (restart without persistence, FLUSHALL: `NOGROUP`) is re-created from the
  * start of the stream, so entries published since are still delivered, and the call retried.
  */
-import { Clock, type Context, type Duration, Effect, Either, Layer, RcMap, Schema } from "effect"
+import { Clock, type Context, type Duration, Effect, Either, Layer, Option, RcMap, Schema } from "effect"
 import type { Redis as IORedis } from "ioredis"
 import { decodeEnvelope, encodeEnvelope } from "./EnvelopeCodec.js"
 import { type Delivery, EventTransport, type Priority, TransportError } from "./EventTransport.js"
@@ -160,8 +160,13 @@ export const make = (options: RedisStreamsTransportOptions = {}) =>
       Effect.forever(Effect.delay(Effect.catchAll(trim, (error) => Effect.logWarning("Stream trim failed", error)), options.trimInterval ?? "1 minute"))
     )
 
+    const epochKey = `${prefix}epoch`
     return EventTransport.of({
       name: "redis",
+      epoch: call("GET epoch", () => redis.get(epochKey)).pipe(Effect.map(Option.fromNullable)),
+      // SET … NX GET: one command that sets the marker only if absent and answers the old value.
+      adoptEpoch: (candidate) =>
+        call("SET epoch", () => redis.set(epochKey, candidate, "NX", "GET")).pipe(Effect.map((before) => before ?? candidate)),
       publish: (batch) =>
         Effect.gen(function* () {
           if (batch.length === 0) return

@@ -17,6 +17,8 @@ import { OutboxChannel } from "../repositories/sql/OutboxWakeUp.js"
 import { infrastructureRetry } from "../resilience/RetrySchedules.js"
 import { EventTransport } from "./EventTransport.js"
 import { relayBatch } from "./RelayBatch.js"
+import { HandlerRegistry } from "./HandlerRegistry.js"
+import { countUnhandled, eventsUnhandled, makeWatch } from "./RelayRecovery.js"
 import { replayRecent } from "./RelayReplay.js"
 
 export { eventsPublished } from "./RelayBatch.js"
@@ -43,6 +45,10 @@ export interface RelayOptions {
    * 10 minutes, 0 to disable. Ignored for durable transports.
    */
   readonly replayWindow?: Duration.DurationInput
+  /** How often the relay looks for the transport's epoch marker (RelayRecovery.ts); default 1 s. */
+  readonly lossCheckInterval?: Duration.DurationInput
+  /** Published events older than this that a handler has no trace of are counted; default 5 min. */
+  readonly unhandledAfter?: Duration.DurationInput
 }
 
 /** Forks the relay into the current scope; it stops when the scope closes. */
@@ -71,6 +77,29 @@ export const make = (options: RelayOptions = {}) =>
       )
       : Effect.void
 
+    // Recovery from a transport that lost its data, and the outbox/inbox check, for the handlers
+    // this process knows (a worker's registry; none in a bare relay, as in some tests).
+    const registry = yield* Effect.serviceOption(HandlerRegistry)
+    const handlers = Option.match(registry, { onNone: () => [], onSome: (r) => r.handlers })
+    const watch = yield* makeWatch(handlers)
+    if (handlers.length > 0) {
+      const lossCheck = Duration.decode(options.lossCheckInterval ?? "1 second")
+      let unreachable = false
+      const look = watch.check.pipe(
+        Effect.tap((lost) => (lost ? Queue.offer(wake, undefined) : Effect.void)),
+        Effect.tap(() => Effect.sync(() => (unreachable = false))),
+        // The relay's own loop logs transport and database failures; one line per outage here.
+        Effect.catchAll((error) => unreachable ? Effect.void : Effect.zipRight(Effect.sync(() => (unreachable = true)), Effect.logWarning("Relay: cannot check the transport's epoch marker", error)))
+      )
+      yield* Effect.forkScoped(Effect.forever(Effect.zipRight(look, Effect.sleep(lossCheck))))
+      const after = Duration.decode(options.unhandledAfter ?? "5 minutes")
+      const count = countUnhandled(handlers, after).pipe(
+        Effect.flatMap((counts) => Effect.forEach(counts, ({ count, handler }) => Metric.set(Metric.tagged(eventsUnhandled, "handler", handler), count), { discard: true })),
+        Effect.catchAll((error) => Effect.logDebug("Relay: could not count unhandled events", error))
+      )
+      yield* Effect.forkScoped(Effect.schedule(count, Schedule.spaced("1 minute")))
+    }
+
     const failures = yield* Schedule.driver(options.retry ?? infrastructureRetry)
     let failed = 0
     const iteration = Effect.gen(function* () {
@@ -90,6 +119,7 @@ export const make = (options: RelayOptions = {}) =>
       failed = 0
       yield* failures.reset
       const { claimed, deferred, published } = exit.value
+      if (claimed === 0) yield* watch.outboxEmpty
       // A full batch that moved something: there is probably more. (One that moved nothing,
       // all held back or unreadable, must not spin.)
       if (claimed === batchSize && published.length > 0) return
@@ -114,10 +144,12 @@ export const RelayConfig = Config.all({
     message: "RELAY_BATCH_SIZE must be between 1 and 10000",
     validation: (n) => n >= 1 && n <= 10_000
   })),
-  pollInterval: Config.option(Config.duration("RELAY_POLL_INTERVAL"))
+  pollInterval: Config.option(Config.duration("RELAY_POLL_INTERVAL")),
+  lossCheckInterval: Config.duration("RELAY_LOSS_CHECK_INTERVAL").pipe(Config.withDefault(Duration.seconds(1))),
+  unhandledAfter: Config.duration("EVENTS_UNHANDLED_AFTER").pipe(Config.withDefault(Duration.minutes(5)))
 })
 
 export const RelayLive = Layer.unwrapEffect(
-  Effect.map(RelayConfig, ({ batchSize, pollInterval }) =>
-    layer(Option.match(pollInterval, { onNone: () => ({ batchSize }), onSome: (d) => ({ batchSize, pollInterval: d }) })))
+  Effect.map(RelayConfig, ({ batchSize, lossCheckInterval, pollInterval, unhandledAfter }) =>
+    layer({ batchSize, lossCheckInterval, unhandledAfter, ...Option.match(pollInterval, { onNone: () => ({}), onSome: (d) => ({ pollInterval: d }) }) }))
 )

@@ -97,6 +97,7 @@ export class Health extends Effect.Service<Health>()("flowboard/Health", {
           .map((d): readonly [HealthStatus, string] => [d.required ? "critical" : "degraded", `${d.name} is down: ${d.lastError ?? "unknown error"}`]),
         ...fallbacks.map((f): readonly [HealthStatus, string] => ["degraded", `fallback in force: ${f}`]),
         ...(isDraining ? [["degraded", "draining: shutting down"] as const] : []),
+        ...(snapshot?.recovering === true ? [["degraded", "events: publishing again what the transport lost (Redis lost its data)"] as const] : []),
         ...alerts.map((a): readonly [HealthStatus, string] => [a.level, `${a.name} ${a.value} ≥ ${a.level === "critical" ? `${thresholds.criticalFactor} × ` : ""}${a.threshold} (${thresholdVariable[a.name]})`])
       ]
       const now = yield* DateTime.now
@@ -117,7 +118,8 @@ export class Health extends Effect.Service<Health>()("flowboard/Health", {
           deadLetters: snapshot?.deadLetters ?? 0,
           consumers: snapshot?.consumers ?? [],
           eventsPublished: snapshot?.eventsPublished ?? 0,
-          eventsHandled: snapshot?.eventsHandled ?? 0
+          eventsHandled: snapshot?.eventsHandled ?? 0,
+          recovering: snapshot?.recovering ?? false
         },
         http: { totalRequests: yield* window.totalRequests, ...traffic },
         alerts: alerts.map((a) => ({ ...a, variable: thresholdVariable[a.name] })),

@@ -22,6 +22,8 @@ export interface PipelineSnapshot {
   readonly eventsPublished: number
   /** Deliveries handled successfully by this process since it started (a counter). */
   readonly eventsHandled: number
+  /** A relay of this process is publishing again what the transport lost (RelayRecovery.ts). */
+  readonly recovering: boolean
 }
 
 export class PipelineStatusUnavailable extends Data.TaggedError("PipelineStatusUnavailable")<{
@@ -35,7 +37,8 @@ export const idleSnapshot: PipelineSnapshot = {
   consumers: [],
   deadLetters: 0,
   eventsPublished: 0,
-  eventsHandled: 0
+  eventsHandled: 0,
+  recovering: false
 }
 
 /**
@@ -47,6 +50,7 @@ export const snapshotFromMetrics: Effect.Effect<PipelineSnapshot> = Effect.map(M
   let eventsPublished = 0
   let eventsHandled = 0
   let outboxBacklog = 0
+  let recovering = false
   for (const { metricKey, metricState } of pairs) {
     if (MetricState.isCounterState(metricState)) {
       if (metricKey.name === "flowboard_events_published_total") eventsPublished += Number(metricState.count)
@@ -54,10 +58,12 @@ export const snapshotFromMetrics: Effect.Effect<PipelineSnapshot> = Effect.map(M
       if (metricKey.name === "flowboard_events_handled_total" && handled) eventsHandled += Number(metricState.count)
     } else if (MetricState.isGaugeState(metricState) && metricKey.name === "flowboard_outbox_backlog") {
       outboxBacklog = Math.max(outboxBacklog, Number(metricState.value))
+    } else if (MetricState.isGaugeState(metricState) && metricKey.name === "flowboard_transport_recovering") {
+      recovering = recovering || Number(metricState.value) > 0
     }
   }
   const active = eventsPublished > 0 || eventsHandled > 0 || outboxBacklog > 0
-  return { ...idleSnapshot, transport: active ? "not reported" : "none", eventsPublished, eventsHandled, outboxBacklog }
+  return { ...idleSnapshot, transport: active ? "not reported" : "none", eventsPublished, eventsHandled, outboxBacklog, recovering }
 })
 
 /**
