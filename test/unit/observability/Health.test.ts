@@ -3,6 +3,7 @@ import { ConfigProvider, Effect, Fiber, Layer, Metric, Ref, TestClock } from "ef
 import { RepositoryError } from "../../../src/domain/Errors.js"
 import { DependencyProbes, Fallbacks } from "../../../src/observability/Dependencies.js"
 import { Draining, DrainOnShutdown } from "../../../src/observability/Draining.js"
+import { transportRecovering } from "../../../src/events/RelayRecovery.js"
 import { Health } from "../../../src/observability/Health.js"
 import { idleSnapshot, PipelineStatus, type PipelineSnapshot } from "../../../src/observability/PipelineStatus.js"
 import { Readiness } from "../../../src/observability/Readiness.js"
@@ -157,6 +158,21 @@ describe("Health", () => {
       const after = (yield* health.report).events
       expect([after.eventsHandled - before.eventsHandled, after.eventsPublished - before.eventsPublished]).toEqual([3, 4])
       expect(after).toMatchObject({ outboxBacklog: 7, transport: "not reported", consumerLag: 0, deadLetters: 0 })
+    }).pipe(Effect.provide(healthWith({ pipeline: null })))
+  )
+
+  it.effect("while a relay re-publishes what the transport lost, health is degraded and says why; after, it is not", () =>
+    Effect.gen(function* () {
+      const health = yield* Health
+      yield* Metric.set(transportRecovering, 1)
+      const during = yield* health.report
+      yield* Metric.set(transportRecovering, 0)
+      const after = yield* health.report
+      expect(during.status).toBe("degraded")
+      expect(during.events.recovering).toBe(true)
+      expect(during.reasons.join(" ")).toContain("the transport lost")
+      expect(after.events.recovering).toBe(false)
+      expect(after.reasons.join(" ")).not.toContain("the transport lost")
     }).pipe(Effect.provide(healthWith({ pipeline: null })))
   )
 
