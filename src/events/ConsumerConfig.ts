@@ -16,6 +16,11 @@ export interface ConsumerOptions {
    * it never waits to fill a batch.
    */
   readonly batchSize?: number
+  /**
+   * Other consumers silent this long with nothing pending are removed from the groups (dead
+   * processes); default 10 × claimIdle, at least 5 minutes.
+   */
+  readonly pruneIdle?: Duration.Duration
 }
 
 export const DEFAULT_BATCH_SIZE = 100

@@ -103,6 +103,17 @@ export const makeConsumerRuntime = (options: ConsumerOptions) =>
         yield* Effect.logInfo("consumers stopped")
       }).pipe(Effect.annotateLogs({ consumer }))
 
+    // Dead processes' consumer names would stay registered in every group for ever: once their
+    // pending entries have been claimed (claimIdle) and they have been silent for pruneIdle
+    // (live readers touch their group every `block`), they are removed, atomically on Redis.
+    const pruneIdle = options.pruneIdle ?? Duration.max(Duration.times(options.claimIdle, 10), Duration.minutes(5))
+    const prune = Effect.forEach(registry.handlers, (handler) =>
+      transport.pruneConsumers(handler.name, consumer, Duration.toMillis(pruneIdle)).pipe(
+        Effect.tap((removed) => (removed > 0 ? Effect.logInfo(`removed ${removed} dead consumers from group ${handler.name}`) : Effect.void)),
+        Effect.catchAll((error) => Effect.logDebug("pruning dead consumers failed; trying again later", error))
+      ), { discard: true })
+    yield* Effect.forkScoped(Effect.forever(Effect.zipRight(Effect.sleep(Duration.min(pruneIdle, Duration.minutes(1))), prune)))
+
     const loops = yield* Effect.forEach(registry.handlers, start)
     // Added after the forks, so it runs before the scope interrupts them.
     yield* Effect.addFinalizer(() => drain(loops))

@@ -60,6 +60,11 @@ export class EventTransport extends Context.Tag("flowboard/EventTransport")<
      * the marker unless one is there and answers the one in force. RelayRecovery.ts uses both.
      */
     readonly epoch: Effect.Effect<Option.Option<string>, TransportError>
+    /**
+     * Forgets, in `group`, the consumers other than `consumer` that hold nothing pending and have
+     * been silent for `idleMs` (dead processes whose entries were claimed); answers how many.
+     */
+    readonly pruneConsumers: (group: string, consumer: string, idleMs: number) => Effect.Effect<number, TransportError>
     readonly adoptEpoch: (candidate: string) => Effect.Effect<string, TransportError>
   }
 >() {}

@@ -119,6 +119,8 @@ export const make = (options: InProcessTransportOptions = {}) =>
       name: "in-process",
       epoch: Effect.succeed(Option.some(epoch)),
       adoptEpoch: () => Effect.succeed(epoch),
+      // Consumers here are fibers of this process: they die with it, and so does the log.
+      pruneConsumers: () => Effect.succeed(0),
       publish: (batch) =>
         Effect.gen(function* () {
           if (batch.length === 0) return

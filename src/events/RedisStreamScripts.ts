@@ -35,6 +35,32 @@ return {0, newest}
 `
 
 /**
+ * KEYS: the priority streams. ARGV: group, this consumer, minIdleMs. Removes from the group, on
+ * every stream, each other consumer that holds no pending entry and has not touched the stream
+ * for `minIdleMs`: a process that died, whose entries others have already claimed. Looking and
+ * deleting in one script matters: `XGROUP DELCONSUMER` drops the consumer's pending entries with
+ * it, and between a separate look and the delete the consumer could have taken some. A group or
+ * stream that is missing is skipped. Answers how many were removed.
+ */
+export const pruneConsumersScript = `
+local removed = 0
+for i = 1, #KEYS do
+  local ok, consumers = pcall(redis.call, 'XINFO', 'CONSUMERS', KEYS[i], ARGV[1])
+  if ok then
+    for _, consumer in ipairs(consumers) do
+      local info = {}
+      for j = 1, #consumer, 2 do info[consumer[j]] = consumer[j + 1] end
+      if info['name'] ~= ARGV[2] and tonumber(info['pending']) == 0 and tonumber(info['idle']) >= tonumber(ARGV[3]) then
+        redis.call('XGROUP', 'DELCONSUMER', KEYS[i], ARGV[1], info['name'])
+        removed = removed + 1
+      end
+    end
+  end
+end
+return removed
+`
+
+/**
  * KEYS: the priority streams, highest first. ARGV: group, consumer, minIdleMs, count, then one
  * XAUTOCLAIM cursor per key. Claims up to `count` entries idle for `minIdleMs` and answers, per
  * stream, `{key, nextCursor, {{id, fields, deliveryCount}}}` (XAUTOCLAIM does not report the

@@ -15,7 +15,7 @@ import { decodeEnvelope, encodeEnvelope } from "./EnvelopeCodec.js"
 import { type Delivery, EventTransport, type Priority, TransportError } from "./EventTransport.js"
 import { priorities, readOrder } from "./Priority.js"
 import { observeCommand, Redis } from "./Redis.js"
-import { claimScript, ClaimReply, field, GroupsReply, readNewScript, ReadNewReply, trimScript } from "./RedisStreamScripts.js"
+import { claimScript, ClaimReply, field, GroupsReply, pruneConsumersScript, readNewScript, ReadNewReply, trimScript } from "./RedisStreamScripts.js"
 
 export interface RedisStreamsTransportOptions {
   /** How often acknowledged entries are trimmed; default 1 minute. */
@@ -167,6 +167,10 @@ export const make = (options: RedisStreamsTransportOptions = {}) =>
       // SET … NX GET: one command that sets the marker only if absent and answers the old value.
       adoptEpoch: (candidate) =>
         call("SET epoch", () => redis.set(epochKey, candidate, "NX", "GET")).pipe(Effect.map((before) => before ?? candidate)),
+      pruneConsumers: (group, consumer, idleMs) =>
+        call("XGROUP DELCONSUMER", () => redis.eval(pruneConsumersScript, keys.length, ...keys, group, consumer, idleMs)).pipe(
+          Effect.map((n) => (typeof n === "number" ? n : 0))
+        ),
       publish: (batch) =>
         Effect.gen(function* () {
           if (batch.length === 0) return

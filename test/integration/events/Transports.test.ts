@@ -38,6 +38,29 @@ describe.skipIf(skipRedis)("RedisStreamsTransport, Redis specifics", () => {
       expect(aside.map(([, fields]) => fields.slice(4, 6))).toEqual([["group", "g"]])
     }))
 
+  it.scopedLive("dead consumers leave the group once their entries were claimed; one holding entries, or this one, stays", () =>
+    Effect.gen(function* () {
+      const redis = yield* makeRedisTest("prune")
+      const t = yield* RedisStreamsTransport.make().pipe(Effect.provideService(Redis, redis))
+      yield* t.ensureGroup("g")
+      const read = (consumer: string, claimIdleMs = 60_000) => t.read({ group: "g", consumer, count: 1, blockMs: 0, claimIdleMs })
+      yield* t.publish([anEnvelope(), anEnvelope()].map((envelope) => ({ envelope, priority: "default" as const })))
+      const died = yield* read("dead") // took one, then its process died
+      yield* read("holder") // took the other and is still on it
+      yield* Effect.sleep("60 millis")
+      // "live" takes over what "dead" left (idle past 50 ms) and acknowledges it.
+      const claimed = yield* read("live", 50)
+      expect(claimed.map((d) => d.envelope.id)).toEqual(died.map((d) => d.envelope.id))
+      yield* t.ack("g", claimed)
+
+      expect(yield* t.pruneConsumers("g", "live", 50)).toBe(1)
+      const infos: unknown = yield* Effect.promise(() => redis.commands.xinfo("CONSUMERS", `${redis.prefix}events:default`, "g"))
+      const names = Array.isArray(infos) ? infos.map((fields: unknown) => (Array.isArray(fields) ? fields[fields.indexOf("name") + 1] : undefined)) : []
+      expect([...names].sort()).toEqual(["holder", "live"])
+      // A group that does not exist (yet) is not an error.
+      expect(yield* t.pruneConsumers("nobody", "live", 0)).toBe(0)
+    }))
+
   it.scopedLive("every command is timed by name, and failed commands are counted by name", () =>
     Effect.gen(function* () {
       const timed = (command: string) => Effect.map(Metric.value(Metric.tagged(redisCommandDuration, "command", command)), (h) => h.count)
