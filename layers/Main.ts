@@ -12,7 +12,7 @@ import { SqlObservabilityLive } from "../src/observability/SqlObservability.js"
 import { TracingLive } from "../src/observability/Tracing.js"
 import { BootstrapLive } from "../src/security/Bootstrap.js"
 import { JobWorkersLive } from "./Jobs.js"
-import { OperationsLive } from "./Operations.js"
+import { DependencyProbesLive, OperationsLive } from "./Operations.js"
 import { EmbeddedLive, ProductionLive } from "./Sql.js"
 import { EventTransportLive, TransportChoice, WorkersLive } from "./Workers.js"
 
@@ -90,7 +90,10 @@ const WorkerHttpServerLive = Layer.unwrapEffect(
       onNone: () => Layer.empty,
       onSome: (port) =>
         served(
-          WorkerHttpLive.pipe(HttpServer.withLogAddress, Layer.provide(PipelineStatusLive.pipe(Layer.provide(EventTransportLive)))),
+          WorkerHttpLive.pipe(
+            HttpServer.withLogAddress,
+            Layer.provide(Layer.merge(PipelineStatusLive.pipe(Layer.provide(EventTransportLive)), DependencyProbesLive))
+          ),
           NodeServer.layer({ port })
         )
     }))

@@ -20,6 +20,9 @@ const RedisProbeLive = Layer.effect(
   ])
 ).pipe(Layer.provide(RedisLive))
 
+/** Redis's `PING` when events travel there; nothing otherwise. */
+export const DependencyProbesLive = Layer.unwrapEffect(Effect.map(TransportChoice, (transport) => (transport === "redis" ? RedisProbeLive : Layer.empty)))
+
 /**
  * What `/health`, `/metrics` and the dashboard read besides the request path: the event
  * pipeline as it is (outbox, lag per handler, dead letters), Redis when it is configured, and
@@ -37,7 +40,7 @@ export const OperationsLive = Layer.unwrapEffect(
       : []
     return Layer.mergeAll(
       PipelineStatusLive.pipe(Layer.provide(EventTransportLive)),
-      transport === "redis" ? RedisProbeLive : Layer.empty,
+      DependencyProbesLive,
       Layer.succeed(Fallbacks, fallbacks)
     )
   })
