@@ -35,5 +35,10 @@ export const withDeadline =
       Effect.zipRight(Effect.logWarning(`request passed REQUEST_TIMEOUT (${limit}); answered 503 and its handler interrupted`)),
       Effect.as(HttpServerResponse.unsafeJson({ _tag: "ServiceUnavailable", message: `no answer within ${limit}; try again later` }, { status: 503 }))
     )
-    return Effect.flatMap(Effect.timeoutOption(app, timeout), Option.match({ onSome: Effect.succeed, onNone: () => late }))
+    // `disconnect`: the answer does not wait for the interrupted handler to wind down. Its
+    // finalizers may need the very dependency that stopped answering (a ROLLBACK on a connection
+    // to a partitioned database), and they run on in the background, bounded by the pool.
+    // `interruptible`: middleware runs in the server's uninterruptible region (handlers restore
+    // interruption themselves), where the wait for the disconnected handler could not be cut.
+    return Effect.flatMap(Effect.timeoutOption(Effect.interruptible(Effect.disconnect(app)), timeout), Option.match({ onSome: Effect.succeed, onNone: () => late }))
   }

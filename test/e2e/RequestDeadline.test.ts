@@ -1,11 +1,12 @@
 /**
  * The request deadline (REQUEST_TIMEOUT): a request whose handler waits on a dependency that
  * stopped answering (here the key lookup never returns, as on a partitioned database) is
- * answered 503 in the error shape, with its correlation id and Retry-After, and the process
+ * answered 503 in the error shape, with its correlation id and Retry-After, without waiting for
+ * the handler's clean-up (which may need the same dependency), and the process
  * answers the next request normally once the dependency is back.
  */
 import { expect, layer } from "@effect/vitest"
-import { ConfigProvider, Context, Effect, Layer, Metric, Ref } from "effect"
+import { ConfigProvider, Context, Deferred, Effect, Layer, Metric, Ref } from "effect"
 import { HandlersLive } from "../../layers/Handlers.js"
 import { servicesWith } from "../../layers/Services.js"
 import { requestTimeouts } from "../../src/http/RequestDeadline.js"
@@ -17,6 +18,8 @@ import { bootstrapAdmin, HttpTestServer } from "../support/TestApi.js"
 import { expectError, get } from "./Harness.js"
 
 class Hang extends Context.Tag("e2e/Hang")<Hang, Ref.Ref<boolean>>() {}
+/** What an interrupted lookup's clean-up waits for, as a ROLLBACK waits on a partitioned connection. */
+class CleanUp extends Context.Tag("e2e/CleanUp")<CleanUp, Deferred.Deferred<void>>() {}
 class Token extends Context.Tag("e2e/Token")<Token, string>() {}
 
 const HangingKeys = Layer.effect(
@@ -24,7 +27,9 @@ const HangingKeys = Layer.effect(
   Effect.gen(function* () {
     const keys = yield* ApiKeyRepository
     const hang = yield* Hang
-    return { ...keys, findIdentity: (prefix: string) => Effect.flatMap(Ref.get(hang), (now) => (now ? Effect.never : keys.findIdentity(prefix))) }
+    const cleanUp = yield* CleanUp
+    const stuck = Effect.never.pipe(Effect.onInterrupt(() => Deferred.await(cleanUp)))
+    return { ...keys, findIdentity: (prefix: string) => Effect.flatMap(Ref.get(hang), (now) => (now ? stuck : keys.findIdentity(prefix))) }
   })
 )
 
@@ -37,7 +42,8 @@ const Settings = Layer.setConfigProvider(
 const App = Layer.mergeAll(servicesWith(HandlersLive), Layer.succeed(Readiness, { mode: "test", check: Effect.void })).pipe(
   Layer.provideMerge(HangingKeys),
   Layer.provideMerge(MemoryRepositoriesLive),
-  Layer.provideMerge(Layer.effect(Hang, Ref.make(false)))
+  Layer.provideMerge(Layer.effect(Hang, Ref.make(false))),
+  Layer.provideMerge(Layer.effect(CleanUp, Deferred.make<void>()))
 )
 
 const Live = Layer.effect(Token, Effect.map(Effect.orDie(bootstrapAdmin), ({ token }) => token)).pipe(
@@ -46,7 +52,7 @@ const Live = Layer.effect(Token, Effect.map(Effect.orDie(bootstrapAdmin), ({ tok
 )
 
 layer(Live, { excludeTestServices: true, timeout: 20_000 })("the request deadline", (it) => {
-  it.effect("a request that cannot finish is answered 503 with Retry-After and its correlation id; the next one is served", () =>
+  it.effect("a request that cannot finish, nor even clean up, is answered 503 with Retry-After and its correlation id; the next one is served", () =>
     Effect.gen(function* () {
       const token = yield* Token
       const hang = yield* Hang
@@ -62,5 +68,6 @@ layer(Live, { excludeTestServices: true, timeout: 20_000 })("the request deadlin
 
       yield* Ref.set(hang, false)
       expect((yield* get("/api/v1/projects", token)).status).toBe(200)
+      yield* Deferred.succeed(yield* CleanUp, undefined)
     }))
 })
