@@ -15,6 +15,10 @@ import { type Child, freePort, printedKey, probeUntil, spawnFlowboard, tally, tc
 
 /** How long any accepted request may wait for its answer. */
 const DEADLINE_MS = 5_000
+/** The partition scenario: the server's request deadline, and the client's (that deadline and a margin). */
+const REQUEST_TIMEOUT_SETTING = "3 seconds"
+const PARTITION_DEADLINE_MS = 3_000 + 4_000
+const PARTITION = Duration.seconds(30)
 const DRAIN = Duration.seconds(2)
 /** As the child's configuration reads it (`Config.duration` wants "2 seconds", not "2s"). */
 const DRAIN_SETTING = `${Duration.toSeconds(DRAIN)} seconds`
@@ -282,6 +286,69 @@ describe.skipIf(skipPostgres)("flowboard serve and worker on Postgres behind a p
         exitCode: exit.code
       })
     }).pipe(Effect.provide(Reactivity.layer)), { timeout: 180_000 })
+
+  it.scopedLive("Postgres partitioned (nothing passes, nothing is refused) under reads and writes: every answer a success or a 503 within REQUEST_TIMEOUT, no acknowledged write lost, back soon after", () =>
+    Effect.gen(function* () {
+      const { proxy, url } = yield* proxiedDatabase
+      const port = yield* freePort
+      const child = yield* spawnFlowboard(["serve"], { ...postgresEnv(port, url), REQUEST_TIMEOUT: REQUEST_TIMEOUT_SETTING, DATABASE_STATEMENT_TIMEOUT: "2 seconds" })
+      expect((yield* probeUntil(() => ({ port, path: "/health/ready" }), ready, { within: "90 seconds" })).reached).toBe(true)
+      const authorization = `Bearer ${keyOf(child)}`
+      const request = (phase: string) => (i: number) =>
+        i % 3 === 2
+          ? {
+            port,
+            method: "POST",
+            path: "/api/v1/projects",
+            headers: { authorization, "content-type": "application/json", "x-request-id": `partition-${phase}-${i}` },
+            body: JSON.stringify({ key: `${phase}${i}`, name: `written during ${phase}` }),
+            deadlineMs: PARTITION_DEADLINE_MS
+          }
+          : { port, path: "/api/v1/projects?limit=5", headers: { authorization, "x-request-id": `partition-${phase}-${i}` }, deadlineMs: PARTITION_DEADLINE_MS }
+
+      // Writes acknowledged before the partition, some in flight when it starts.
+      const before = yield* probeUntil(request("O"), () => false, { every: "50 millis", within: "3 seconds" })
+      yield* proxy.pause
+      const during = yield* probeUntil(request("P"), () => false, { every: "100 millis", within: PARTITION })
+      yield* proxy.resume
+      const resumed = Date.now()
+      let firstSuccess: number | undefined
+      const after = yield* probeUntil(
+        request("Q"),
+        (outcome) => {
+          const ok = outcome._tag === "Answered" && outcome.status === 200
+          if (ok && firstSuccess === undefined) firstSuccess = Date.now()
+          return false
+        },
+        { every: "50 millis", within: "12 seconds" }
+      )
+      const outcomes = [...before.outcomes, ...during.outcomes, ...after.outcomes]
+      const counts = expectAllAnswered(outcomes)
+      expect(Object.keys(counts.byStatus).filter((status) => !["200", "201", "503"].includes(status))).toEqual([])
+      expect(firstSuccess).toBeDefined()
+
+      // Every write the server acknowledged is there once the database is back.
+      const acknowledged = outcomes.flatMap((o) => {
+        if (o._tag !== "Answered" || o.status !== 201) return []
+        const body = jsonOf(o)
+        return isRecord(body) && typeof body.id === "string" ? [body.id] : []
+      })
+      const reads = yield* Effect.forEach(acknowledged, (id) => probe({ port, path: `/api/v1/projects/${id}`, headers: { authorization }, deadlineMs: DEADLINE_MS }))
+      const lost = reads.filter((o) => statusOf(o) !== 200).length
+      expect(lost).toBe(0)
+      const recoveryMs = (firstSuccess ?? Date.now()) - resumed
+      expect(recoveryMs).toBeLessThan(10_000)
+      yield* report("postgres partitioned", {
+        partitionSeconds: Duration.toSeconds(PARTITION),
+        sent: counts.sent,
+        byStatusBefore: tally(before.outcomes).byStatus,
+        byStatusDuring: tally(during.outcomes).byStatus,
+        byStatusAfter: tally(after.outcomes).byStatus,
+        acknowledgedWrites: acknowledged.length,
+        lost,
+        recoveryMs
+      })
+    }).pipe(Effect.provide(Reactivity.layer)), { timeout: 240_000 })
 
   it.scopedLive("flowboard worker with WORKER_PORT: 503 on /health/ready and /metrics until it is up, never silence", () =>
     Effect.gen(function* () {
