@@ -1,0 +1,86 @@
+/**
+ * Real `flowboard serve` and two `flowboard worker` processes on Postgres and Redis; one worker
+ * is killed with SIGKILL while tasks are being created through the API. Counted in SQL once the
+ * system settles: an event is lost for a handler when the handler wants its type and has no
+ * inbox row for it; an effect is duplicated when an event has more than one activity entry.
+ * The answer must be zero for both.
+ */
+import * as Reactivity from "@effect/experimental/Reactivity"
+import { PgClient } from "@effect/sql-pg"
+import { describe, expect, it } from "@effect/vitest"
+import { Effect, Option, Redacted } from "effect"
+import { ACTIVITY_EVENT_TYPES } from "../../src/domain/Activity.js"
+import type { EventType } from "../../src/domain/Events.js"
+import { ACTIVITY_FEED_HANDLER } from "../../src/events/handlers/ActivityFeedHandler.js"
+import { PROGRESS_EVENT_TYPES, PROJECT_PROGRESS_HANDLER } from "../../src/events/handlers/ProjectProgressHandler.js"
+import * as Redis from "../../src/events/Redis.js"
+import { deleteKeys, redisUrl, skipRedis } from "../integration/events/RedisSupport.js"
+import { makeScratchDatabase, skipPostgres } from "../support/Database.js"
+import { probe } from "../support/HttpProbe.js"
+import { freePort, printedKey, probeUntil, spawnFlowboard } from "./Processes.js"
+
+const handlers: ReadonlyArray<readonly [string, ReadonlyArray<EventType>]> = [
+  [ACTIVITY_FEED_HANDLER, ACTIVITY_EVENT_TYPES],
+  [PROJECT_PROGRESS_HANDLER, PROGRESS_EVENT_TYPES]
+]
+
+const jsonId = (body: string): Option.Option<string> => {
+  try {
+    const parsed: unknown = JSON.parse(body)
+    return typeof parsed === "object" && parsed !== null && "id" in parsed && typeof parsed.id === "string" ? Option.some(parsed.id) : Option.none()
+  } catch {
+    return Option.none()
+  }
+}
+
+describe.skipIf(skipPostgres || skipRedis)("workers as processes", () => {
+  it.scopedLive("kill -9 of one of two workers mid-stream: 0 lost, 0 duplicated effects", () =>
+    Effect.gen(function* () {
+      const url = Redacted.value(yield* makeScratchDatabase)
+      const prefix = `fbchaos-${crypto.randomUUID().slice(0, 8)}:`
+      const cleaner = yield* Redis.make({ url: Redacted.make(redisUrl ?? "redis://127.0.0.1:6379"), prefix })
+      yield* Effect.addFinalizer(() => Effect.asVoid(deleteKeys(cleaner.commands, prefix)))
+      const shared = { DATABASE_URL: url, REDIS_URL: redisUrl ?? "redis://127.0.0.1:6379", REDIS_PREFIX: prefix }
+      const port = yield* freePort
+      const serve = yield* spawnFlowboard(["serve"], { ...shared, PORT: String(port), HOST: "127.0.0.1" })
+      expect((yield* probeUntil(() => ({ port, path: "/health/ready" }), (o) => o._tag === "Answered" && o.status === 200, { within: "90 seconds" })).reached).toBe(true)
+      const key = Option.getOrThrow(printedKey(serve))
+      const headers = { authorization: `Bearer ${key}`, "content-type": "application/json" }
+      const created = yield* probe({ port, method: "POST", path: "/api/v1/projects", headers, body: JSON.stringify({ key: "CHAOS", name: "chaos" }) })
+      const projectId = created._tag === "Answered" ? Option.getOrThrow(jsonId(created.body)) : ""
+
+      const workerEnv = { ...shared, WORKER_CLAIM_IDLE: "2 seconds", WORKER_BLOCK: "200 millis" }
+      const doomed = yield* spawnFlowboard(["worker"], workerEnv)
+      yield* spawnFlowboard(["worker"], workerEnv)
+
+      const create = (i: number) => ({ port, method: "POST", path: `/api/v1/projects/${projectId}/tasks`, headers, body: JSON.stringify({ title: `task ${i}` }) })
+      const load = yield* Effect.fork(probeUntil(create, () => false, { every: "20 millis", within: "8 seconds" }))
+      yield* Effect.sleep("3 seconds")
+      yield* doomed.kill("SIGKILL")
+      const { outcomes } = yield* load
+      const acknowledged = outcomes.filter((o) => o._tag === "Answered" && o.status === 201).length
+      expect(acknowledged).toBeGreaterThan(0)
+
+      const sql = yield* PgClient.make({ url: Redacted.make(url) })
+      const missing = Effect.forEach(handlers, ([name, types]) =>
+        Effect.map(
+          sql<{ readonly n: number }>`SELECT count(*)::int AS n FROM outbox o
+            WHERE ${sql.in("o.type", [...types])}
+              AND NOT EXISTS (SELECT 1 FROM inbox i WHERE i.handler = ${name} AND i.event_id = o.id)`,
+          (rows) => rows[0]?.n ?? -1
+        ))
+      let lost = yield* missing
+      for (let i = 0; i < 300 && lost.some((n) => n !== 0); i++) {
+        yield* Effect.sleep("200 millis")
+        lost = yield* missing
+      }
+      const [events] = yield* sql<{ readonly n: number }>`SELECT count(*)::int AS n FROM outbox`
+      const [duplicated] = yield* sql<{ readonly n: number }>`
+        SELECT count(*)::int AS n FROM (SELECT id FROM activity GROUP BY id HAVING count(*) > 1) d`
+      yield* Effect.logInfo("chaos: kill -9 of one of two workers").pipe(
+        Effect.annotateLogs({ tasksAcknowledged: acknowledged, events: events?.n, lost, duplicated: duplicated?.n })
+      )
+      expect(lost).toEqual([0, 0])
+      expect(duplicated?.n).toBe(0)
+    }).pipe(Effect.provide(Reactivity.layer)), { timeout: 180_000 })
+})
