@@ -187,3 +187,44 @@ export const probeUntil = (
     }
     return { outcomes: yield* Effect.forEach(fibers, Fiber.join), reached: yield* Ref.get(reached) }
   })
+
+/** `effect` every 50 ms until `done` holds (at most ~30 s); its last value. */
+export const eventually = <A, E, R>(effect: Effect.Effect<A, E, R>, done: (a: A) => boolean) =>
+  Effect.gen(function* () {
+    for (let i = 0; i < 600; i++) {
+      const value = yield* effect
+      if (done(value)) return value
+      yield* Effect.sleep("50 millis")
+    }
+    return yield* effect
+  })
+
+/** A `redis-server` of the suite's own, keeping nothing on disk; killed with the scope. */
+export const redisServer = (port: number) =>
+  Effect.acquireRelease(
+    Effect.gen(function* () {
+      const child = spawn("redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"], { stdio: "ignore" })
+      // Up when it answers a PING.
+      const up = yield* eventually(Effect.promise(() => ping(port)), (ok) => ok)
+      if (!up) return yield* Effect.dieMessage(`redis-server on port ${port} did not answer`)
+      return child
+    }),
+    (child) => kill(child)
+  )
+
+export const ping = (port: number): Promise<boolean> =>
+  new Promise((resolve) => {
+    const child = spawn("redis-cli", ["-p", String(port), "PING"], { stdio: ["ignore", "pipe", "ignore"] })
+    let out = ""
+    child.stdout.on("data", (chunk: Buffer) => (out += chunk.toString()))
+    child.on("close", () => resolve(out.trim() === "PONG"))
+    child.on("error", () => resolve(false))
+  })
+
+export const kill = (child: ChildProcess) =>
+  Effect.async<void>((resume) => {
+    if (child.exitCode !== null || child.signalCode !== null) return resume(Effect.void)
+    child.once("exit", () => resume(Effect.void))
+    child.kill("SIGKILL")
+  })
+

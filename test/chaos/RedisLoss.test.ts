@@ -12,7 +12,6 @@
  */
 import { SqlClient } from "@effect/sql"
 import { describe, expect, layer } from "@effect/vitest"
-import { type ChildProcess, spawn } from "node:child_process"
 import { Duration, Effect, Layer, Logger, LogLevel, Metric, Redacted } from "effect"
 import type { OutboxEnvelope } from "../../src/domain/Events.js"
 import { ConsumerProcessor } from "../../src/events/ConsumerProcessor.js"
@@ -30,49 +29,9 @@ import { handlerRetry } from "../../src/resilience/RetrySchedules.js"
 import { anEnvelope, unique } from "../contract/Fixtures.js"
 import { skipRedis } from "../integration/events/RedisSupport.js"
 import { PostgresTest, skipPostgres } from "../support/Database.js"
-import { freePort } from "./Processes.js"
+import { eventually, freePort, kill, redisServer } from "./Processes.js"
 
 const Env = ConsumerProcessor.Default.pipe(Layer.provideMerge(SqlRepositoriesLive), Layer.provideMerge(PostgresTest))
-
-/** `effect` every 50 ms until `done` holds (at most ~30 s); its last value. */
-const eventually = <A, E, R>(effect: Effect.Effect<A, E, R>, done: (a: A) => boolean) =>
-  Effect.gen(function* () {
-    for (let i = 0; i < 600; i++) {
-      const value = yield* effect
-      if (done(value)) return value
-      yield* Effect.sleep("50 millis")
-    }
-    return yield* effect
-  })
-
-/** A `redis-server` of the suite's own, keeping nothing on disk; killed with the scope. */
-const redisServer = (port: number) =>
-  Effect.acquireRelease(
-    Effect.gen(function* () {
-      const child = spawn("redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"], { stdio: "ignore" })
-      // Up when it answers a PING.
-      const up = yield* eventually(Effect.promise(() => ping(port)), (ok) => ok)
-      if (!up) return yield* Effect.dieMessage(`redis-server on port ${port} did not answer`)
-      return child
-    }),
-    (child) => kill(child)
-  )
-
-const ping = (port: number): Promise<boolean> =>
-  new Promise((resolve) => {
-    const child = spawn("redis-cli", ["-p", String(port), "PING"], { stdio: ["ignore", "pipe", "ignore"] })
-    let out = ""
-    child.stdout.on("data", (chunk: Buffer) => (out += chunk.toString()))
-    child.on("close", () => resolve(out.trim() === "PONG"))
-    child.on("error", () => resolve(false))
-  })
-
-const kill = (child: ChildProcess) =>
-  Effect.async<void>((resume) => {
-    if (child.exitCode !== null || child.signalCode !== null) return resume(Effect.void)
-    child.once("exit", () => resume(Effect.void))
-    child.kill("SIGKILL")
-  })
 
 /** A handler whose effect is its inbox row; slow enough that Redis holds a backlog when it dies. */
 const slowHandler = (name: string): EventHandler => ({

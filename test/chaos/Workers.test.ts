@@ -17,7 +17,7 @@ import * as Redis from "../../src/events/Redis.js"
 import { deleteKeys, redisUrl, skipRedis } from "../integration/events/RedisSupport.js"
 import { makeScratchDatabase, skipPostgres } from "../support/Database.js"
 import { probe } from "../support/HttpProbe.js"
-import { freePort, printedKey, probeUntil, spawnFlowboard } from "./Processes.js"
+import { freePort, kill, printedKey, probeUntil, redisServer, spawnFlowboard } from "./Processes.js"
 
 const handlers: ReadonlyArray<readonly [string, ReadonlyArray<EventType>]> = [
   [ACTIVITY_FEED_HANDLER, ACTIVITY_EVENT_TYPES],
@@ -32,6 +32,28 @@ const jsonId = (body: string): Option.Option<string> => {
     return Option.none()
   }
 }
+
+/** Per handler, events it wants without an inbox row, polled until all are 0 (at most ~60 s); and duplicated activity entries. */
+const settle = (url: string) =>
+  Effect.gen(function* () {
+    const sql = yield* PgClient.make({ url: Redacted.make(url) })
+    const missing = Effect.forEach(handlers, ([name, types]) =>
+      Effect.map(
+        sql<{ readonly n: number }>`SELECT count(*)::int AS n FROM outbox o
+          WHERE ${sql.in("o.type", [...types])}
+            AND NOT EXISTS (SELECT 1 FROM inbox i WHERE i.handler = ${name} AND i.event_id = o.id)`,
+        (rows) => rows[0]?.n ?? -1
+      ))
+    let lost = yield* missing
+    for (let i = 0; i < 300 && lost.some((n) => n !== 0); i++) {
+      yield* Effect.sleep("200 millis")
+      lost = yield* missing
+    }
+    const [events] = yield* sql<{ readonly n: number }>`SELECT count(*)::int AS n FROM outbox`
+    const [duplicated] = yield* sql<{ readonly n: number }>`
+      SELECT count(*)::int AS n FROM (SELECT id FROM activity GROUP BY id HAVING count(*) > 1) d`
+    return { lost, events: events?.n ?? -1, duplicated: duplicated?.n ?? -1 }
+  })
 
 describe.skipIf(skipPostgres || skipRedis)("workers as processes", () => {
   it.scopedLive("kill -9 of one of two workers mid-stream: 0 lost, 0 duplicated effects", () =>
@@ -61,26 +83,50 @@ describe.skipIf(skipPostgres || skipRedis)("workers as processes", () => {
       const acknowledged = outcomes.filter((o) => o._tag === "Answered" && o.status === 201).length
       expect(acknowledged).toBeGreaterThan(0)
 
-      const sql = yield* PgClient.make({ url: Redacted.make(url) })
-      const missing = Effect.forEach(handlers, ([name, types]) =>
-        Effect.map(
-          sql<{ readonly n: number }>`SELECT count(*)::int AS n FROM outbox o
-            WHERE ${sql.in("o.type", [...types])}
-              AND NOT EXISTS (SELECT 1 FROM inbox i WHERE i.handler = ${name} AND i.event_id = o.id)`,
-          (rows) => rows[0]?.n ?? -1
-        ))
-      let lost = yield* missing
-      for (let i = 0; i < 300 && lost.some((n) => n !== 0); i++) {
-        yield* Effect.sleep("200 millis")
-        lost = yield* missing
-      }
-      const [events] = yield* sql<{ readonly n: number }>`SELECT count(*)::int AS n FROM outbox`
-      const [duplicated] = yield* sql<{ readonly n: number }>`
-        SELECT count(*)::int AS n FROM (SELECT id FROM activity GROUP BY id HAVING count(*) > 1) d`
+      const { duplicated, events, lost } = yield* settle(url)
       yield* Effect.logInfo("chaos: kill -9 of one of two workers").pipe(
-        Effect.annotateLogs({ tasksAcknowledged: acknowledged, events: events?.n, lost, duplicated: duplicated?.n })
+        Effect.annotateLogs({ tasksAcknowledged: acknowledged, events, lost, duplicated })
       )
       expect(lost).toEqual([0, 0])
-      expect(duplicated?.n).toBe(0)
+      expect(duplicated).toBe(0)
+    }).pipe(Effect.provide(Reactivity.layer)), { timeout: 180_000 })
+
+  it.scopedLive("Redis restarted without persistence mid-stream: 0 lost, 0 duplicated, the worker recovers without a restart", () =>
+    Effect.gen(function* () {
+      const url = Redacted.value(yield* makeScratchDatabase)
+      const redisPort = yield* freePort
+      let redis = yield* redisServer(redisPort)
+      const shared = { DATABASE_URL: url, REDIS_URL: `redis://127.0.0.1:${redisPort}`, REDIS_PREFIX: "fbchaos:" }
+      const port = yield* freePort
+      const serve = yield* spawnFlowboard(["serve"], { ...shared, PORT: String(port), HOST: "127.0.0.1" })
+      expect((yield* probeUntil(() => ({ port, path: "/health/ready" }), (o) => o._tag === "Answered" && o.status === 200, { within: "90 seconds" })).reached).toBe(true)
+      const key = Option.getOrThrow(printedKey(serve))
+      const headers = { authorization: `Bearer ${key}`, "content-type": "application/json" }
+      const created = yield* probe({ port, method: "POST", path: "/api/v1/projects", headers, body: JSON.stringify({ key: "LOSS", name: "loss" }) })
+      const projectId = created._tag === "Answered" ? Option.getOrThrow(jsonId(created.body)) : ""
+      const worker = yield* spawnFlowboard(["worker"], { ...shared, WORKER_CLAIM_IDLE: "2 seconds", WORKER_BLOCK: "200 millis", RELAY_LOSS_CHECK_INTERVAL: "200 millis" })
+
+      const create = (i: number) => ({ port, method: "POST", path: `/api/v1/projects/${projectId}/tasks`, headers, body: JSON.stringify({ title: `task ${i}` }) })
+      const load = yield* Effect.fork(probeUntil(create, () => false, { every: "20 millis", within: "8 seconds" }))
+      yield* Effect.sleep("3 seconds")
+      yield* kill(redis)
+      redis = yield* redisServer(redisPort)
+      const { outcomes } = yield* load
+      const acknowledged = outcomes.filter((o) => o._tag === "Answered" && o.status === 201).length
+      const failedWrites = outcomes.filter((o) => !(o._tag === "Answered" && o.status === 201)).length
+      expect(acknowledged).toBeGreaterThan(0)
+
+      const { duplicated, events, lost } = yield* settle(url)
+      // Once when the worker met the new, empty Redis at start, once after the restart.
+      const recovered = (worker.stdout().match(/events re-queued from the outbox/g) ?? []).length >= 2
+      yield* Effect.logInfo("chaos: Redis restarted empty mid-stream").pipe(
+        Effect.annotateLogs({ tasksAcknowledged: acknowledged, failedWrites, events, lost, duplicated, recovered })
+      )
+      expect(lost).toEqual([0, 0])
+      expect(duplicated).toBe(0)
+      // Writes do not need Redis: none failed while it was away.
+      expect(failedWrites).toBe(0)
+      expect(recovered).toBe(true)
+      yield* kill(redis)
     }).pipe(Effect.provide(Reactivity.layer)), { timeout: 180_000 })
 })
