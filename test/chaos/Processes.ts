@@ -7,6 +7,7 @@
 import { Deferred, Duration, Effect, Fiber, Option, Ref } from "effect"
 import { type ChildProcess, spawn } from "node:child_process"
 import { createServer as createNetServer, connect, type Server, type Socket } from "node:net"
+import { createServer as createHttpServer, request as httpRequest, type Server as HttpServer } from "node:http"
 import { fileURLToPath } from "node:url"
 import { type Outcome, probe, type ProbeOptions } from "../support/HttpProbe.js"
 
@@ -228,3 +229,60 @@ export const kill = (child: ChildProcess) =>
     child.kill("SIGKILL")
   })
 
+
+/**
+ * A load balancer as an orchestrator's service would be: it polls each backend's
+ * `/health/ready` every `every` and sends each request (round robin, a connection of its own) to
+ * a backend that last answered 200; `502` when none is ready or the backend failed.
+ */
+export const readinessBalancer = (backends: ReadonlyArray<number>, every: Duration.DurationInput = "100 millis") =>
+  Effect.acquireRelease(
+    Effect.async<{ readonly port: number; readonly server: HttpServer; readonly timer: NodeJS.Timeout }>((resume) => {
+      const ready = new Set<number>()
+      let next = 0
+      const poll = () => {
+        for (const port of backends) {
+          const check = httpRequest({ host: "127.0.0.1", port, path: "/health/ready", agent: false, timeout: 500 }, (response) => {
+            response.resume()
+            if (response.statusCode === 200) ready.add(port)
+            else ready.delete(port)
+          })
+          check.on("error", () => ready.delete(port))
+          check.on("timeout", () => check.destroy())
+          check.end()
+        }
+      }
+      const timer = setInterval(poll, Duration.toMillis(Duration.decode(every)))
+      poll()
+      const server = createHttpServer((request, response) => {
+        const candidates = backends.filter((port) => ready.has(port))
+        const port = candidates[next++ % Math.max(1, candidates.length)]
+        if (port === undefined) {
+          response.writeHead(502).end("no backend ready")
+          return
+        }
+        const upstream = httpRequest(
+          { host: "127.0.0.1", port, method: request.method, path: request.url, headers: request.headers, agent: false },
+          (answer) => {
+            response.writeHead(answer.statusCode ?? 502, answer.headers)
+            answer.pipe(response)
+          }
+        )
+        upstream.on("error", () => {
+          if (!response.headersSent) response.writeHead(502).end("backend failed")
+          else response.destroy()
+        })
+        request.pipe(upstream)
+      })
+      server.listen(0, "127.0.0.1", () => {
+        const address = server.address()
+        resume(Effect.succeed({ port: typeof address === "object" && address !== null ? address.port : 0, server, timer }))
+      })
+    }),
+    ({ server, timer }) =>
+      Effect.async<void>((done) => {
+        clearInterval(timer)
+        server.closeAllConnections()
+        server.close(() => done(Effect.void))
+      })
+  ).pipe(Effect.map(({ port }) => ({ port })))
