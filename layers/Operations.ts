@@ -11,7 +11,9 @@ const RedisProbeLive = Layer.effect(
   Effect.map(Redis, (redis) => [
     {
       name: "redis",
-      required: true,
+      // Degraded, not critical: without Redis writes still succeed (events wait in the outbox),
+      // reads skip the cache, and delivery resumes by itself when it is back.
+      required: false,
       check: Effect.tryPromise({
         try: () => redis.commands.ping(),
         catch: (cause) => ({ message: cause instanceof Error ? cause.message : "PING failed" })

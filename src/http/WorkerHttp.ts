@@ -19,7 +19,8 @@ export const WorkerHttpApp = Effect.gen(function* () {
   // A worker waiting for one keeps running and resumes by itself; this says which it waits for.
   const checks = [
     { name: "database", check: readiness.check },
-    ...probes.filter((p) => p.required).map((p) => ({ name: p.name, check: p.check }))
+    // Optional for the API (degraded), but a worker makes no progress without any of them.
+    ...probes.map((p) => ({ name: p.name, check: p.check }))
   ]
   const waitingFor = Effect.forEach(
     checks,
