@@ -73,3 +73,15 @@ export const isPermanent = (cause: Cause.Cause<unknown>): boolean =>
     Cause.failures(cause),
     (error) => Predicate.isTagged(error, "HandlerError") && Predicate.hasProperty(error, "permanent") && error.permanent === true
   )
+
+/**
+ * Only infrastructure that a later try may find well again (a `RepositoryError` marked transient:
+ * the database unreachable, a pool timeout, a cancelled statement), and nothing else: no handler
+ * error, no defect. Such a failure says nothing about the event, so it is never dead-lettered:
+ * the delivery stays pending and comes back once the dependency does.
+ */
+export const isTransientOnly = (cause: Cause.Cause<unknown>): boolean => {
+  const failures = Chunk.toReadonlyArray(Cause.failures(cause))
+  return failures.length > 0 && Chunk.isEmpty(Cause.defects(cause)) &&
+    failures.every((error) => Predicate.isTagged(error, "RepositoryError") && Predicate.hasProperty(error, "transient") && error.transient === true)
+}

@@ -1,6 +1,6 @@
 import { Cause, DateTime, Effect, Either, Metric, MetricBoundaries, Option, Ref, type Schedule, type Tracer } from "effect"
 import { type DeadLetter, DeadLetterId } from "../domain/DeadLetter.js"
-import type { RepositoryError } from "../domain/Errors.js"
+import { RepositoryError } from "../domain/Errors.js"
 import type { OutboxEnvelope } from "../domain/Events.js"
 import { newId } from "../domain/Ids.js"
 import { timedSeconds } from "../observability/Metrics.js"
@@ -10,7 +10,7 @@ import { DeadLetterRepository } from "../repositories/DeadLetterRepository.js"
 import { InboxRepository } from "../repositories/InboxRepository.js"
 import { Transactor } from "../repositories/Transactor.js"
 import { transientRetry } from "../resilience/RetrySchedules.js"
-import { describeFailure, isPermanent } from "./ConsumerFailure.js"
+import { describeFailure, isPermanent, isTransientOnly } from "./ConsumerFailure.js"
 import type { EventHandler } from "./EventHandler.js"
 
 /** What became of one envelope for one handler. Every outcome may be acknowledged. */
@@ -101,6 +101,12 @@ export class ConsumerProcessor extends Effect.Service<ConsumerProcessor>()("flow
         })
       )
 
+    /** The delivery stays pending (no ack); it comes back after `claimIdle`, by then maybe with its dependency. */
+    const unavailable = (cause: Cause.Cause<unknown>) =>
+      Effect.logWarning("a dependency stayed away through every retry; the delivery stays pending", Cause.squash(cause)).pipe(
+        Effect.zipRight(Effect.fail(new RepositoryError({ message: "a dependency is unavailable; the delivery stays pending", transient: true, cause: Cause.squash(cause) })))
+      )
+
     const process = (
       handler: EventHandler,
       envelope: OutboxEnvelope,
@@ -140,6 +146,8 @@ export class ConsumerProcessor extends Effect.Service<ConsumerProcessor>()("flow
         }
         // Interruption (shutdown) is not the handler's failure: leave the delivery pending.
         if (Cause.isInterruptedOnly(result.left)) return yield* Effect.interrupt
+        // Neither is a dependency that stayed away through every retry: pending, not dead.
+        if (isTransientOnly(result.left)) return yield* unavailable(result.left)
 
         const now = yield* DateTime.now
         const report = describeFailure(result.left)
@@ -208,12 +216,19 @@ export class ConsumerProcessor extends Effect.Service<ConsumerProcessor>()("flow
           const event = events[0]!
           return new Map([[event.id, yield* process(handler, event)]])
         }
-        const result = yield* Effect.either(Effect.sandbox(attemptBatch(handler, events)))
+        // A dependency that is away fails every split alike: the whole batch is retried on the
+        // handler's schedule first, and left pending if it stays away; only other failures split.
+        const result = yield* attemptBatch(handler, events).pipe(
+          Effect.sandbox,
+          Effect.retry({ schedule: handler.retry, while: isTransientOnly }),
+          Effect.either
+        )
         if (Either.isRight(result)) {
           yield* countBatch(handler, events, result.right)
           return new Map(events.map((event): [string, Outcome] => [event.id, { _tag: result.right.has(event.id) ? "Handled" : "Duplicate", attempts: 1 }]))
         }
         if (Cause.isInterruptedOnly(result.left)) return yield* Effect.interrupt
+        if (isTransientOnly(result.left)) return yield* unavailable(result.left)
         yield* Metric.increment(Metric.tagged(batchSplits, "handler", handler.name))
         yield* Effect.logWarning("batch attempt failed; splitting it to find the event at fault", Cause.squash(result.left)).pipe(
           Effect.annotateLogs("batchSize", events.length)

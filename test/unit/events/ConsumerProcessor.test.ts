@@ -1,13 +1,14 @@
 import { describe, expect, it } from "@effect/vitest"
-import { DateTime, Duration, Effect, Fiber, Layer, Metric, Option, Ref, TestClock } from "effect"
-import { ConsumerProcessor, eventLatency, eventsHandled, eventsRetried, handlerDuration } from "../../../src/events/ConsumerProcessor.js"
+import { DateTime, Duration, Effect, Fiber, Layer, Metric, Option, Ref, Schedule, TestClock } from "effect"
+import { batchSplits, ConsumerProcessor, eventLatency, eventsHandled, eventsRetried, handlerDuration } from "../../../src/events/ConsumerProcessor.js"
 import { Outbox } from "../../../src/events/Outbox.js"
 import { DeadLetterRepository } from "../../../src/repositories/DeadLetterRepository.js"
 import { InboxRepository } from "../../../src/repositories/InboxRepository.js"
 import { MemoryRepositoriesLive } from "../../../src/repositories/memory/index.js"
 import { OutboxRepository } from "../../../src/repositories/OutboxRepository.js"
 import { anEnvelope } from "../../contract/Fixtures.js"
-import { HandlerError } from "../../../src/events/EventHandler.js"
+import { type EventHandler, HandlerError } from "../../../src/events/EventHandler.js"
+import { RepositoryError } from "../../../src/domain/Errors.js"
 import { effectsOf, fail, makeProbe, succeed } from "./ConsumerSupport.js"
 
 const Env = Layer.mergeAll(ConsumerProcessor.Default, Outbox.Default).pipe(Layer.provideMerge(MemoryRepositoriesLive))
@@ -182,5 +183,35 @@ describe("ConsumerProcessor.processBatch", () => {
       expect(outcomes.map((o) => o._tag)).toEqual(["Handled", "Handled", "DeadLettered", "Handled", "Handled"])
       for (const event of events) expect((yield* committedEffects(event)).length).toBe(event.id === poison.id ? 0 : 1)
       expect(yield* Effect.flatMap(InboxRepository, (inbox) => inbox.contains("probe", poison.id))).toBe(false)
+    }).pipe(fresh))
+
+  it.effect("a dependency away through every retry leaves the batch pending: no split, no dead letter; it is handled once back", () =>
+    Effect.gen(function* () {
+      const { processBatch } = yield* ConsumerProcessor
+      const events = Array.from({ length: 3 }, () => anEnvelope())
+      const probe = yield* makeProbe({ behaviour: succeed })
+      const away = yield* Ref.make(true)
+      const unreachable = new RepositoryError({ message: "connect ECONNREFUSED", transient: true })
+      const guarded = <E>(effect: Effect.Effect<void, E>): Effect.Effect<void, E | RepositoryError> =>
+        Effect.flatMap(Ref.get(away), (down): Effect.Effect<void, E | RepositoryError> => (down ? Effect.fail(unreachable) : effect))
+      const handler: EventHandler = {
+        ...probe.handler,
+        retry: Schedule.recurs(2),
+        handle: (event: ReturnType<typeof anEnvelope>) => guarded(probe.handler.handle(event)),
+        handleBatch: (batch: ReadonlyArray<ReturnType<typeof anEnvelope>>) => guarded(Effect.forEach(batch, probe.handler.handle, { discard: true }))
+      }
+      const splits = (yield* Metric.value(Metric.tagged(batchSplits, "handler", handler.name))).count
+
+      const failure = yield* Effect.flip(processBatch(handler, events))
+      expect(failure).toMatchObject({ _tag: "RepositoryError", transient: true })
+      expect((yield* Metric.value(Metric.tagged(batchSplits, "handler", handler.name))).count).toBe(splits)
+      const letters = yield* Effect.flatMap(DeadLetterRepository, (d) => d.list({ handler: null, status: null }, { limit: 10, after: null }))
+      expect(letters).toEqual([])
+      // One event alone (the single path) is not dead-lettered either.
+      expect(yield* Effect.flip(processBatch(handler, [events[0]!]))).toMatchObject({ transient: true })
+
+      yield* Ref.set(away, false)
+      expect((yield* processBatch(handler, events)).map((o) => o._tag)).toEqual(["Handled", "Handled", "Handled"])
+      for (const event of events) expect((yield* committedEffects(event)).length).toBe(1)
     }).pipe(fresh))
 })
