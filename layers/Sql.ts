@@ -3,6 +3,7 @@ import { InvalidatingRepositories } from "../src/cache/Invalidating.js"
 import { MigrationsLive, PgliteClientLive, PostgresClientLive } from "../src/repositories/sql/Database.js"
 import { SqlRepositoriesLive } from "../src/repositories/sql/index.js"
 import { SqlReadiness } from "../src/repositories/sql/SqlReadiness.js"
+import { DatabaseBreakerLive } from "../src/resilience/Breakers.js"
 import { CacheLive } from "./Cache.js"
 import { ServicesLive } from "./Services.js"
 
@@ -19,8 +20,8 @@ const onSql = (mode: string) =>
     Layer.provide(MigrationsLive)
   )
 
-/** Production: Postgres at `DATABASE_URL`. */
-export const ProductionLive = onSql("production").pipe(Layer.provideMerge(PostgresClientLive))
+/** Production: Postgres at `DATABASE_URL`, behind its circuit breaker (resilience/Breakers.ts). */
+export const ProductionLive = onSql("production").pipe(Layer.provideMerge(PostgresClientLive), Layer.provideMerge(DatabaseBreakerLive))
 
 /** Embedded: PGlite in the data directory; zero set-up. */
 export const EmbeddedLive = onSql("embedded").pipe(Layer.provideMerge(PgliteClientLive))

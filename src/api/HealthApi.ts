@@ -23,6 +23,15 @@ export const DependencyHealth = Schema.Struct({
   lastErrorAt: Schema.NullOr(Schema.String)
 }).annotations({ identifier: "DependencyHealth" })
 
+export const BreakerHealth = Schema.Struct({
+  name: Schema.String,
+  state: Schema.Literal("closed", "half-open", "open"),
+  /** Percent over the breaker's window (or its trial calls); -1 while too few calls to judge. */
+  failureRate: Schema.Number,
+  slowCallRate: Schema.Number,
+  calls: Schema.Number
+}).annotations({ identifier: "BreakerHealth" })
+
 export const HealthReport = Schema.Struct({
   status: Schema.Literal("ok", "degraded", "critical"),
   /** Why the status is not `ok`, one sentence each. */
@@ -34,6 +43,8 @@ export const HealthReport = Schema.Struct({
   draining: Schema.Boolean,
   fallbacks: Schema.Array(Schema.String),
   dependencies: Schema.Array(DependencyHealth),
+  /** Every circuit breaker of this process (resilience/Breakers.ts). */
+  breakers: Schema.Array(BreakerHealth),
   events: Schema.Struct({
     transport: Schema.String,
     outboxBacklog: Schema.Number,

@@ -1,5 +1,6 @@
 import { Clock, Data, DateTime, Duration, Effect, Either } from "effect"
 import type { HealthReport } from "../api/HealthApi.js"
+import { CircuitBreakers } from "../resilience/Breakers.js"
 import { DependencyProbes, Fallbacks } from "./Dependencies.js"
 import { Draining } from "./Draining.js"
 import { consumerLag, PipelineStatus } from "./PipelineStatus.js"
@@ -37,6 +38,7 @@ export class Health extends Effect.Service<Health>()("flowboard/Health", {
     const pipeline = yield* PipelineStatus
     const probes = yield* DependencyProbes
     const fallbacks = yield* Fallbacks
+    const breakers = yield* CircuitBreakers
     const thresholds = yield* ThresholdsConfig
     const startedAt = yield* DateTime.now
     const lastErrors = new Map<string, { readonly message: string; readonly at: string }>()
@@ -61,6 +63,13 @@ export class Health extends Effect.Service<Health>()("flowboard/Health", {
 
     const ready: Effect.Effect<void, NotReady> = Effect.gen(function* () {
       if (yield* draining.isDraining) return yield* Effect.fail(new NotReady({ reason: "draining" }))
+      // While the database breaker is open every request would be refused: send none here. Once
+      // its wait is over it reads half-open, and the requests that come decide whether it closes.
+      for (const breaker of breakers) {
+        if (breaker.name === "postgres" && (yield* breaker.state) === "open") {
+          return yield* Effect.fail(new NotReady({ reason: "circuit postgres is open" }))
+        }
+      }
       const { result } = yield* database
       if (Either.isLeft(result)) return yield* Effect.fail(new NotReady({ reason: result.left.message }))
     })
@@ -91,12 +100,16 @@ export class Health extends Effect.Service<Health>()("flowboard/Health", {
         outboxBacklog: snapshot?.outboxBacklog ?? 0
       })
       const isDraining = yield* draining.isDraining
+      const circuits = yield* Effect.forEach(breakers, (breaker) => breaker.snapshot)
       const verdicts: Array<readonly [HealthStatus, string]> = [
         ...dependencies
           .filter((d) => d.status === "down")
           .map((d): readonly [HealthStatus, string] => [d.required ? "critical" : "degraded", `${d.name} is down: ${d.lastError ?? "unknown error"}`]),
         ...fallbacks.map((f): readonly [HealthStatus, string] => ["degraded", `fallback in force: ${f}`]),
         ...(isDraining ? [["degraded", "draining: shutting down"] as const] : []),
+        ...circuits
+          .filter((c) => c.state === "open")
+          .map((c): readonly [HealthStatus, string] => [c.name === "postgres" ? "critical" : "degraded", `circuit ${c.name} is open: calls are refused without trying`]),
         ...(snapshot?.recovering === true ? [["degraded", "events: publishing again what the transport lost (Redis lost its data)"] as const] : []),
         ...alerts.map((a): readonly [HealthStatus, string] => [a.level, `${a.name} ${a.value} ≥ ${a.level === "critical" ? `${thresholds.criticalFactor} × ` : ""}${a.threshold} (${thresholdVariable[a.name]})`])
       ]
@@ -111,6 +124,7 @@ export class Health extends Effect.Service<Health>()("flowboard/Health", {
         draining: isDraining,
         fallbacks,
         dependencies,
+        breakers: circuits,
         events: {
           transport: snapshot?.transport ?? "unknown",
           outboxBacklog: snapshot?.outboxBacklog ?? 0,

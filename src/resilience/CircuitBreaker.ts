@@ -273,19 +273,23 @@ export const make = (options: CircuitBreakerOptions): Effect.Effect<CircuitBreak
             })
           )))
 
+    // As the outside sees it: an open breaker whose wait is over lets the next call through, so
+    // it reads as half-open already (readiness must not keep away the calls that would close it).
+    const effective = (now: number): CircuitState => (state === "open" && now - openedAt >= waitMs ? "half-open" : state)
+
     const snapshot = Effect.map(Clock.currentTimeMillis, (now): CircuitSnapshot => {
       const totals = state === "half-open" ? trialTotals : window.totals(now)
       const judged = state === "half-open" ? totals.calls > 0 : totals.calls >= minimumCalls
       return {
         name,
-        state,
+        state: effective(now),
         failureRate: judged ? Math.round(rate(totals.failures, totals.calls) * 10) / 10 : -1,
         slowCallRate: judged ? Math.round(rate(totals.slow, totals.calls) * 10) / 10 : -1,
         calls: totals.calls
       }
     })
 
-    return { name, protect, state: Effect.sync(() => state), snapshot }
+    return { name, protect, state: Effect.map(Clock.currentTimeMillis, effective), snapshot }
   })
 
 /** Whether a failed call counts against the dependency: one of its failures does (defects, bugs, do not). */

@@ -19,6 +19,7 @@ const DEADLINE_MS = 5_000
 const REQUEST_TIMEOUT_SETTING = "3 seconds"
 const PARTITION_DEADLINE_MS = 3_000 + 4_000
 const PARTITION = Duration.seconds(30)
+const OUTAGE = Duration.seconds(30)
 const DRAIN = Duration.seconds(2)
 /** As the child's configuration reads it (`Config.duration` wants "2 seconds", not "2s"). */
 const DRAIN_SETTING = `${Duration.toSeconds(DRAIN)} seconds`
@@ -219,7 +220,7 @@ describe.skipIf(skipPostgres)("flowboard serve and worker on Postgres behind a p
       yield* report("postgres start-up, database away", { sent: counts.sent, refused: counts.refused, answered: counts.answered, byStatus: counts.byStatus })
     }).pipe(Effect.provide(Reactivity.layer)), { timeout: 180_000 })
 
-  it.scopedLive("database outage while serving: 503 with Retry-After, never 401; the same key works once it is back", () =>
+  it.scopedLive("database unreachable for 30 s while serving: 503 with Retry-After, never 401, refused by the open breaker; back within 10 s", () =>
     Effect.gen(function* () {
       const { authorization, port, proxy } = yield* servingBehindProxy
       const agent = yield* keepAlive
@@ -229,21 +230,46 @@ describe.skipIf(skipPostgres)("flowboard serve and worker on Postgres behind a p
       const outage = yield* probeUntil(
         (i) => ({ port, path: "/api/v1/projects", headers: { authorization, "x-request-id": `pg-outage-${i}` }, agent, deadlineMs: DEADLINE_MS }),
         () => false,
-        { within: "2 seconds" }
+        { within: OUTAGE }
       )
       const down = expectAllAnswered(outage.outcomes)
       expect(down.byStatus).toEqual({ 503: down.sent })
+      // The breaker opened: /health says so, readiness sends no traffic, and calls were refused untried.
+      const health = yield* probe({ port, path: "/health" })
+      const healthReport = health._tag === "Answered" ? jsonOf(health) : undefined
+      const breakers = isRecord(healthReport) && Array.isArray(healthReport.breakers) ? healthReport.breakers : []
+      expect(breakers).toEqual([expect.objectContaining({ name: "postgres", state: "open" })])
+      const readiness = yield* probe({ port, path: "/health/ready" })
+      expect(statusOf(readiness)).toBe(503)
+      const metrics = yield* probe({ port, path: "/metrics" })
+      const rejected = metrics._tag === "Answered" ? Number(/flowboard_circuit_rejected_calls_total\{breaker="postgres"\} (\d+)/.exec(metrics.body)?.[1] ?? 0) : 0
+      expect(rejected).toBeGreaterThan(0)
 
       yield* proxy.restore
+      const restored = Date.now()
+      let backAt: number | undefined
       const recovery = yield* probeUntil(
         () => ({ port, path: "/api/v1/projects", headers: { authorization }, agent, deadlineMs: DEADLINE_MS }),
-        ready,
+        (outcome) => {
+          const ok = ready(outcome)
+          if (ok && backAt === undefined) backAt = Date.now()
+          return ok
+        },
         { within: "20 seconds" }
       )
       expect(recovery.reached).toBe(true)
       const back = expectAllAnswered(recovery.outcomes)
       expect(Object.keys(back.byStatus).filter((status) => status !== "200" && status !== "503")).toEqual([])
-      yield* report("postgres outage while serving", { outage: down.byStatus, sentDuringOutage: down.sent, recovery: back.byStatus })
+      const recoveryMs = (backAt ?? Date.now()) - restored
+      expect(recoveryMs).toBeLessThan(10_000)
+      yield* report("postgres unreachable while serving", {
+        outageSeconds: Duration.toSeconds(OUTAGE),
+        outage: down.byStatus,
+        sentDuringOutage: down.sent,
+        refusedByBreaker: rejected,
+        recovery: back.byStatus,
+        recoveryMs
+      })
     }).pipe(Effect.provide(Reactivity.layer)), { timeout: 180_000 })
 
   it.scopedLive("SIGTERM with a request held by the database and idle, silent and half-sent connections: answered or cleanly closed, exit within the budget", () =>

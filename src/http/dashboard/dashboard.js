@@ -158,12 +158,21 @@
     const levels = new Map(h.alerts.map((a) => [a.name, a.level]));
     for (const card of document.querySelectorAll(".card")) card.dataset.level = levels.get(card.dataset.metric) || "ok";
 
-    fill("dependencies", h.dependencies.map((d) => row([
-      [d.detail ? `${d.name} (${d.detail})` : d.name + (d.required ? "" : " · optional")],
-      [d.status, d.status],
-      [`${decimal(d.latencyMs, 1)} ms`],
-      [d.lastError ? `${d.lastError} (${d.lastErrorAt})` : "–", "error"]
-    ])), "none");
+    fill("dependencies", [
+      ...h.dependencies.map((d) => row([
+        [d.detail ? `${d.name} (${d.detail})` : d.name + (d.required ? "" : " · optional")],
+        [d.status, d.status],
+        [`${decimal(d.latencyMs, 1)} ms`],
+        [d.lastError ? `${d.lastError} (${d.lastErrorAt})` : "–", "error"]
+      ])),
+      // Circuit breakers: closed is healthy, open refuses calls, half-open is trying.
+      ...(h.breakers || []).map((b) => row([
+        [`circuit ${b.name}`],
+        [b.state, b.state === "closed" ? "up" : "down"],
+        ["–"],
+        [b.failureRate < 0 ? `${integer(b.calls)} calls` : `${decimal(b.failureRate, 1)} % failed, ${decimal(b.slowCallRate, 1)} % slow of ${integer(b.calls)}`]
+      ]))
+    ], "none");
     fill("consumers", h.events.consumers.map((c) => row([[c.handler], [integer(c.backlog)], [integer(c.pending)]])), "no consumers in this process");
     setText("fallbacks", h.fallbacks.length === 0 ? "No fallbacks in force." : `Fallbacks in force: ${h.fallbacks.join("; ")}`);
     drawAll();

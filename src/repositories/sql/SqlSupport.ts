@@ -4,6 +4,7 @@ import { Effect, type ParseResult, Schema } from "effect"
 import type { RepositoryError } from "../../domain/Errors.js"
 import type { Ranked } from "../../domain/Rank.js"
 import { toRepositoryError } from "./SqlErrors.js"
+import { guardStatement } from "../../resilience/Breakers.js"
 
 /** Row codecs shared by the SQL adapters: the drivers hand timestamptz over as JS `Date`s. */
 export const Timestamp = Schema.DateTimeUtcFromDate
@@ -33,7 +34,7 @@ export const requireNextVersion = (resource: string, version: number, expectedVe
 export const traced = (span: string) => {
   const options = { captureStackTrace: false } as const
   return <A, R>(effect: Effect.Effect<A, SqlError | ParseResult.ParseError, R>): Effect.Effect<A, RepositoryError, R> =>
-    effect.pipe(Effect.mapError(toRepositoryError), Effect.withSpan(span, options))
+    effect.pipe(Effect.mapError(toRepositoryError), guardStatement, Effect.withSpan(span, options))
 }
 
 /**

@@ -4,6 +4,7 @@ import { PgClient } from "@effect/sql-pg"
 import { Config, Duration, Effect, Layer, Option } from "effect"
 import { RepositoryError } from "../../domain/Errors.js"
 import { Transactor } from "../Transactor.js"
+import { guardDatabase, InUnitOfWork } from "../../resilience/Breakers.js"
 import { OutboxWakeUp } from "./OutboxWakeUp.js"
 import { toRepositoryError } from "./SqlErrors.js"
 
@@ -58,6 +59,11 @@ export const SqlTransactorLive = Layer.effect(
                 restore(slots.take(1).pipe(Effect.timeoutFail({ duration: wait, onTimeout: () => busy }))).pipe(
                   Effect.zipRight(restore(tracked(run(effect))).pipe(Effect.ensuring(slots.release(1))))
                 )
+              ).pipe(
+                // The breaker judges the unit as a whole (its statements are not counted again),
+                // and refuses it before it waits for a connection while the database is away.
+                Effect.locally(InUnitOfWork, true),
+                guardDatabase
               )
         ).pipe(Effect.withSpan("SqlTransactor.transaction", { captureStackTrace: false }))
     })

@@ -1,0 +1,81 @@
+/**
+ * The circuit breakers Flowboard puts where it calls out, and how code finds them.
+ *
+ * - `DatabaseBreaker` (breaker `postgres`): every repository statement outside a unit of work,
+ *   and every outermost unit of work (its statements are not counted again one by one). Only
+ *   transient failures count (the database unreachable, a pool or statement timeout); a domain
+ *   error or a constraint violation means the database answered. While it is open, a call fails
+ *   at once with a transient `RepositoryError`: a `503` with `Retry-After`, without waiting for
+ *   a connection that will not come. Production on Postgres only; PGlite runs in the process.
+ * - `CircuitBreakers`: every breaker the process made, for `/health`, readiness and the dashboard.
+ *
+ * Both are `Context.Reference`s whose defaults do nothing, so code and tests that never install
+ * a breaker run as before.
+ */
+import { Config, Context, Duration, Effect, FiberRef, Layer, Predicate } from "effect"
+import { RepositoryError } from "../domain/Errors.js"
+import { type CircuitBreaker, CircuitOpenError, make } from "./CircuitBreaker.js"
+
+export class CircuitBreakers extends Context.Reference<CircuitBreakers>()("flowboard/CircuitBreakers", {
+  defaultValue: (): ReadonlyArray<CircuitBreaker> => []
+}) {}
+
+export class DatabaseBreaker extends Context.Reference<DatabaseBreaker>()("flowboard/DatabaseBreaker", {
+  defaultValue: (): CircuitBreaker | null => null
+}) {}
+
+/** Inside an outermost unit of work: its statements are counted with it, not again alone. */
+export const InUnitOfWork = FiberRef.unsafeMake(false)
+
+/** A transient infrastructure failure: what says the dependency is unwell. */
+export const isTransientFailure = (error: unknown): boolean =>
+  Predicate.isTagged(error, "RepositoryError") && Predicate.hasProperty(error, "transient") && error.transient === true
+
+const refused = (error: CircuitOpenError) =>
+  new RepositoryError({ message: `${error.message}: not trying the database`, transient: true, cause: error })
+
+/** `effect` through the database breaker, when one is installed; an open breaker is a transient failure. */
+export const guardDatabase = <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E | RepositoryError, R> =>
+  Effect.flatMap(DatabaseBreaker, (breaker): Effect.Effect<A, E | RepositoryError, R> =>
+    breaker === null
+      ? effect
+      : breaker.protect(effect).pipe(Effect.mapError((error): E | RepositoryError => (error instanceof CircuitOpenError ? refused(error) : error))))
+
+/** As `guardDatabase`, for a single statement: not inside a unit of work, which is guarded whole. */
+export const guardStatement = <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E | RepositoryError, R> =>
+  Effect.flatMap(FiberRef.get(InUnitOfWork), (inUnit) => (inUnit ? effect : guardDatabase(effect)))
+
+export const DatabaseBreakerConfig = Config.all({
+  windowSize: Config.integer("DATABASE_BREAKER_WINDOW").pipe(Config.withDefault(20)),
+  minimumCalls: Config.integer("DATABASE_BREAKER_MINIMUM_CALLS").pipe(Config.withDefault(10)),
+  failureRate: Config.number("DATABASE_BREAKER_FAILURE_RATE").pipe(Config.withDefault(50)),
+  slowCall: Config.duration("DATABASE_BREAKER_SLOW_CALL").pipe(Config.withDefault(Duration.seconds(10))),
+  slowCallRate: Config.number("DATABASE_BREAKER_SLOW_CALL_RATE").pipe(Config.withDefault(100)),
+  waitInOpen: Config.duration("DATABASE_BREAKER_OPEN_FOR").pipe(Config.withDefault(Duration.seconds(5))),
+  halfOpenCalls: Config.integer("DATABASE_BREAKER_TRIAL_CALLS").pipe(Config.withDefault(3))
+}).pipe(
+  Config.validate({
+    message: "DATABASE_BREAKER_*: the window, minimum and trial calls must be at least 1, and the rates between 1 and 100",
+    validation: (c) =>
+      c.windowSize >= 1 && c.minimumCalls >= 1 && c.halfOpenCalls >= 1 && c.failureRate > 0 && c.failureRate <= 100 && c.slowCallRate > 0 && c.slowCallRate <= 100
+  })
+)
+
+/** The `postgres` breaker, installed as `DatabaseBreaker` and listed in `CircuitBreakers`. */
+export const DatabaseBreakerLive = Layer.unwrapEffect(
+  Effect.gen(function* () {
+    const config = yield* DatabaseBreakerConfig
+    const breaker = yield* make({
+      name: "postgres",
+      window: { kind: "count", size: config.windowSize },
+      minimumCalls: config.minimumCalls,
+      failureRateThreshold: config.failureRate,
+      slowCallDuration: config.slowCall,
+      slowCallRateThreshold: config.slowCallRate,
+      waitInOpen: config.waitInOpen,
+      halfOpenCalls: config.halfOpenCalls,
+      isFailure: isTransientFailure
+    })
+    return Layer.mergeAll(Layer.succeed(DatabaseBreaker, breaker), Layer.succeed(CircuitBreakers, [breaker]))
+  })
+)
