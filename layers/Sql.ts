@@ -1,9 +1,10 @@
-import { Layer } from "effect"
+import { Effect, Layer } from "effect"
 import { InvalidatingRepositories } from "../src/cache/Invalidating.js"
 import { MigrationsLive, PgliteClientLive, PostgresClientLive } from "../src/repositories/sql/Database.js"
 import { SqlRepositoriesLive } from "../src/repositories/sql/index.js"
 import { SqlReadiness } from "../src/repositories/sql/SqlReadiness.js"
-import { DatabaseBreakerLive } from "../src/resilience/Breakers.js"
+import { BreakersLive } from "../src/resilience/Breakers.js"
+import { TransportChoice } from "./Workers.js"
 import { CacheLive } from "./Cache.js"
 import { ServicesLive } from "./Services.js"
 
@@ -21,7 +22,10 @@ const onSql = (mode: string) =>
   )
 
 /** Production: Postgres at `DATABASE_URL`, behind its circuit breaker (resilience/Breakers.ts). */
-export const ProductionLive = onSql("production").pipe(Layer.provideMerge(PostgresClientLive), Layer.provideMerge(DatabaseBreakerLive))
+export const ProductionLive = onSql("production").pipe(
+  Layer.provideMerge(PostgresClientLive),
+  Layer.provideMerge(Layer.unwrapEffect(Effect.map(TransportChoice, (transport) => BreakersLive(transport === "redis"))))
+)
 
 /** Embedded: PGlite in the data directory; zero set-up. */
 export const EmbeddedLive = onSql("embedded").pipe(Layer.provideMerge(PgliteClientLive))

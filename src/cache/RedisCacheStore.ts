@@ -1,6 +1,7 @@
 import { Duration, Effect, Layer, Redacted, Runtime, type Scope } from "effect"
 import { Redis as IORedis } from "ioredis"
 import { observeCommand } from "../events/Redis.js"
+import { guardRedis } from "../resilience/Breakers.js"
 import { CacheError, CacheStore } from "./CacheStore.js"
 
 export interface RedisCacheOptions {
@@ -56,7 +57,8 @@ export const makeRedisCacheStore = (options: RedisCacheOptions): Effect.Effect<t
     const key = (k: string) => `${options.prefix}cache:${k}`
     const call = <A>(command: string, run: () => Promise<A>): Effect.Effect<A, CacheError> =>
       Effect.tryPromise({ try: run, catch: (cause) => new CacheError({ operation: command, cause }) }).pipe(
-        Effect.timeoutFail({ duration: options.timeout, onTimeout: () => new CacheError({ operation: command, cause: "timeout" }) }),
+        Effect.timeoutFail({ duration: options.timeout, onTimeout: () => new CacheError({ operation: command, cause: new Error("timeout") }) }),
+        (effect) => guardRedis(effect, (open) => new CacheError({ operation: command, cause: open })),
         observeCommand(command)
       )
     return CacheStore.of({

@@ -14,6 +14,7 @@ import type { Redis as IORedis } from "ioredis"
 import { decodeEnvelope, encodeEnvelope } from "./EnvelopeCodec.js"
 import { type Delivery, EventTransport, type Priority, TransportError } from "./EventTransport.js"
 import { priorities, readOrder } from "./Priority.js"
+import { guardRedis } from "../resilience/Breakers.js"
 import { observeCommand, Redis } from "./Redis.js"
 import { claimScript, ClaimReply, field, GroupsReply, pruneConsumersScript, readNewScript, ReadNewReply, trimScript } from "./RedisStreamScripts.js"
 
@@ -28,8 +29,12 @@ const isNoGroup = (error: TransportError) => error.message.includes("NOGROUP")
 const attempt = <A>(what: string, run: () => Promise<A>) =>
   Effect.tryPromise({ try: run, catch: (cause) => new TransportError({ message: `Redis ${what}: ${reason(cause)}`, cause }) })
 
-/** Every ioredis failure (connection, timeout, reply error) becomes a TransportError; each call is timed, counted and traced. */
-const call = <A>(what: string, run: () => Promise<A>) => attempt(what, run).pipe(observeCommand(what))
+/**
+ * Every ioredis failure (connection, timeout, reply error) becomes a TransportError; each call is
+ * timed, counted and traced, and goes through the `redis` circuit breaker when one is installed.
+ */
+const call = <A>(what: string, run: () => Promise<A>) =>
+  guardRedis(attempt(what, run), (open) => new TransportError({ message: `Redis ${what}: ${open.message}`, cause: open })).pipe(observeCommand(what))
 
 /**
  * As `call`, for a command one of whose error replies is an answer: `expected` turns it into

@@ -24,6 +24,17 @@ export class DatabaseBreaker extends Context.Reference<DatabaseBreaker>()("flowb
   defaultValue: (): CircuitBreaker | null => null
 }) {}
 
+/**
+ * Breaker `redis`: every Redis command of the event transport and the read cache (blocking
+ * reads included; they wait less than the slow-call bound). Only failures to reach Redis count
+ * (refused, reset, timed out); an error reply (`NOGROUP`, `BUSYGROUP`) means Redis answered.
+ * While it is open, commands fail at once: the relay and consumers back off as for any Redis
+ * failure, and the cache goes to the database without waiting out its timeout.
+ */
+export class RedisBreaker extends Context.Reference<RedisBreaker>()("flowboard/RedisBreaker", {
+  defaultValue: (): CircuitBreaker | null => null
+}) {}
+
 /** Inside an outermost unit of work: its statements are counted with it, not again alone. */
 export const InUnitOfWork = FiberRef.unsafeMake(false)
 
@@ -45,6 +56,17 @@ export const guardDatabase = <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.E
 export const guardStatement = <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E | RepositoryError, R> =>
   Effect.flatMap(FiberRef.get(InUnitOfWork), (inUnit) => (inUnit ? effect : guardDatabase(effect)))
 
+/** `effect` through the Redis breaker, when one is installed; `refusedAs` turns an open breaker into the caller's error. */
+export const guardRedis = <A, E, R>(effect: Effect.Effect<A, E, R>, refusedAs: (error: CircuitOpenError) => E): Effect.Effect<A, E, R> =>
+  Effect.flatMap(RedisBreaker, (breaker): Effect.Effect<A, E, R> =>
+    breaker === null ? effect : breaker.protect(effect).pipe(Effect.mapError((error): E => (error instanceof CircuitOpenError ? refusedAs(error) : error))))
+
+/** An error reply is Redis answering; anything else (a connection refused, reset or timed out) is Redis away. */
+export const isRedisUnreachable = (error: unknown): boolean => {
+  const cause = Predicate.hasProperty(error, "cause") ? error.cause : error
+  return !(cause instanceof Error && cause.name === "ReplyError")
+}
+
 export const DatabaseBreakerConfig = Config.all({
   windowSize: Config.integer("DATABASE_BREAKER_WINDOW").pipe(Config.withDefault(20)),
   minimumCalls: Config.integer("DATABASE_BREAKER_MINIMUM_CALLS").pipe(Config.withDefault(10)),
@@ -61,8 +83,8 @@ export const DatabaseBreakerConfig = Config.all({
   })
 )
 
-/** The `postgres` breaker, installed as `DatabaseBreaker` and listed in `CircuitBreakers`. */
-export const DatabaseBreakerLive = Layer.unwrapEffect(
+/** The `postgres` breaker, and the `redis` one when `withRedis`: installed, and listed in `CircuitBreakers`. */
+export const BreakersLive = (withRedis: boolean) => Layer.unwrapEffect(
   Effect.gen(function* () {
     const config = yield* DatabaseBreakerConfig
     const breaker = yield* make({
@@ -76,6 +98,18 @@ export const DatabaseBreakerLive = Layer.unwrapEffect(
       halfOpenCalls: config.halfOpenCalls,
       isFailure: isTransientFailure
     })
-    return Layer.mergeAll(Layer.succeed(DatabaseBreaker, breaker), Layer.succeed(CircuitBreakers, [breaker]))
+    if (!withRedis) return Layer.mergeAll(Layer.succeed(DatabaseBreaker, breaker), Layer.succeed(CircuitBreakers, [breaker]))
+    const redis = yield* make({
+      name: "redis",
+      window: { kind: "count", size: 20 },
+      minimumCalls: 10,
+      failureRateThreshold: 50,
+      // Blocking reads wait up to WORKER_BLOCK (2 s): never slow by this bound.
+      slowCallDuration: Duration.seconds(30),
+      waitInOpen: Duration.seconds(5),
+      halfOpenCalls: 3,
+      isFailure: isRedisUnreachable
+    })
+    return Layer.mergeAll(Layer.succeed(DatabaseBreaker, breaker), Layer.succeed(RedisBreaker, redis), Layer.succeed(CircuitBreakers, [breaker, redis]))
   })
 )
