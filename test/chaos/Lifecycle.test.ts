@@ -164,10 +164,27 @@ describe("flowboard start in embedded mode", () => {
       const streamEnd = yield* Effect.fork(stream)
       const silent = yield* Effect.fork(raw(port, "", 30_000))
 
+      // Requests on fresh connections every 20 ms from before the signal until after the exit.
+      const inFlight = yield* Effect.fork(
+        probeUntil((i) => ({ port, path: "/api/v1/projects", headers: { authorization: `Bearer ${token}`, "x-request-id": `embedded-stop-${i}` }, deadlineMs: DEADLINE_MS }), () => false, {
+          every: "20 millis",
+          within: "3 seconds"
+        })
+      )
+      yield* Effect.sleep("200 millis")
       const stopping = yield* Effect.fork(terminate(child))
       yield* Effect.sleep("300 millis")
       const onIdle = yield* probe({ port, path: "/api/v1/projects", headers: { authorization: `Bearer ${token}` }, agent, deadlineMs: DEADLINE_MS })
       const exit = yield* Fiber.join(stopping)
+      // Each one answered (200 before the drain, 503 in the error shape during it), refused once
+      // the port closed, or (a request that reached a connection the drain was closing as idle,
+      // unread, so never processed) closed: none silent. The closed ones are counted in the report.
+      const stopOutcomes = (yield* Fiber.join(inFlight)).outcomes
+      const duringStop = tally(stopOutcomes)
+      expect(duringStop.silent).toBe(0)
+      expect(Object.keys(duringStop.byStatus).filter((status) => status !== "200" && status !== "503")).toEqual([])
+      expect(stopOutcomes.filter((o) => o._tag === "Answered" && o.status === 503).flatMap(unavailableProblems)).toEqual([])
+      expect(duringStop.byStatus["200"] ?? 0).toBeGreaterThan(0)
 
       // The idle connection's request is answered (503, close) or the connection closed cleanly: never silence.
       expectCleanRefusal(onIdle)
@@ -182,6 +199,7 @@ describe("flowboard start in embedded mode", () => {
         byStatus: counts.byStatus,
         slowestAnswerMs: Math.max(...startUp.outcomes.map((o) => (o._tag === "Answered" ? o.ms : 0))),
         requestOnIdleConnection: onIdle._tag === "Answered" ? onIdle.status : onIdle._tag,
+        duringStop: { sent: duringStop.sent, refused: duringStop.refused, closed: duringStop.closed, byStatus: duringStop.byStatus },
         exitMs: exit.ms,
         exitCode: exit.code
       })
@@ -225,13 +243,20 @@ describe.skipIf(skipPostgres)("flowboard serve and worker on Postgres behind a p
       const { authorization, port, proxy } = yield* servingBehindProxy
       const agent = yield* keepAlive
       expect(statusOf(yield* probe({ port, path: "/api/v1/projects", headers: { authorization }, agent }))).toBe(200)
+      // Reads, and every third request a write, whose acknowledged results are checked at the end.
+      const request = (phase: string) => (i: number) => ({
+        port,
+        agent,
+        deadlineMs: DEADLINE_MS,
+        ...(i % 3 === 2
+          ? { method: "POST", path: "/api/v1/projects", body: JSON.stringify({ key: `${phase}${i}`, name: "written around an outage" }) }
+          : { path: "/api/v1/projects?limit=5" }),
+        headers: { authorization, "content-type": "application/json", "x-request-id": `pg-outage-${phase}-${i}` }
+      })
+      const before = yield* probeUntil(request("U"), () => false, { every: "50 millis", within: "2 seconds" })
 
       yield* proxy.cut
-      const outage = yield* probeUntil(
-        (i) => ({ port, path: "/api/v1/projects", headers: { authorization, "x-request-id": `pg-outage-${i}` }, agent, deadlineMs: DEADLINE_MS }),
-        () => false,
-        { within: OUTAGE }
-      )
+      const outage = yield* probeUntil(request("V"), () => false, { within: OUTAGE })
       const down = expectAllAnswered(outage.outcomes)
       expect(down.byStatus).toEqual({ 503: down.sent })
       // The breaker opened: /health says so, readiness sends no traffic, and calls were refused untried.
@@ -249,18 +274,27 @@ describe.skipIf(skipPostgres)("flowboard serve and worker on Postgres behind a p
       const restored = Date.now()
       let backAt: number | undefined
       const recovery = yield* probeUntil(
-        () => ({ port, path: "/api/v1/projects", headers: { authorization }, agent, deadlineMs: DEADLINE_MS }),
+        request("W"),
         (outcome) => {
-          const ok = ready(outcome)
-          if (ok && backAt === undefined) backAt = Date.now()
-          return ok
+          if (outcome._tag === "Answered" && outcome.status < 300 && backAt === undefined) backAt = Date.now()
+          return false
         },
-        { within: "20 seconds" }
+        { every: "50 millis", within: "12 seconds" }
       )
-      expect(recovery.reached).toBe(true)
+      expect(backAt).toBeDefined()
       const back = expectAllAnswered(recovery.outcomes)
-      expect(Object.keys(back.byStatus).filter((status) => status !== "200" && status !== "503")).toEqual([])
+      expect(Object.keys(back.byStatus).filter((status) => !["200", "201", "503"].includes(status))).toEqual([])
       const recoveryMs = (backAt ?? Date.now()) - restored
+      // No acknowledged write is lost.
+      const acknowledged = [...before.outcomes, ...outage.outcomes, ...recovery.outcomes].flatMap((o) => {
+        if (o._tag !== "Answered" || o.status !== 201) return []
+        const body = jsonOf(o)
+        return isRecord(body) && typeof body.id === "string" ? [body.id] : []
+      })
+      const reads = yield* Effect.forEach(acknowledged, (id) => probe({ port, path: `/api/v1/projects/${id}`, headers: { authorization }, deadlineMs: DEADLINE_MS }))
+      const lost = reads.filter((o) => statusOf(o) !== 200).length
+      expect(acknowledged.length).toBeGreaterThan(0)
+      expect(lost).toBe(0)
       expect(recoveryMs).toBeLessThan(10_000)
       yield* report("postgres unreachable while serving", {
         outageSeconds: Duration.toSeconds(OUTAGE),
@@ -268,7 +302,9 @@ describe.skipIf(skipPostgres)("flowboard serve and worker on Postgres behind a p
         sentDuringOutage: down.sent,
         refusedByBreaker: rejected,
         recovery: back.byStatus,
-        recoveryMs
+        recoveryMs,
+        acknowledgedWrites: acknowledged.length,
+        lost
       })
     }).pipe(Effect.provide(Reactivity.layer)), { timeout: 180_000 })
 
