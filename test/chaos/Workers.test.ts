@@ -17,7 +17,7 @@ import * as Redis from "../../src/events/Redis.js"
 import { deleteKeys, redisUrl, skipRedis } from "../integration/events/RedisSupport.js"
 import { makeScratchDatabase, skipPostgres } from "../support/Database.js"
 import { probe } from "../support/HttpProbe.js"
-import { freePort, kill, printedKey, probeUntil, redisServer, spawnFlowboard } from "./Processes.js"
+import { freePort, kill, printedKey, probeUntil, redisServer, spawnFlowboard, tcpProxy } from "./Processes.js"
 
 const handlers: ReadonlyArray<readonly [string, ReadonlyArray<EventType>]> = [
   [ACTIVITY_FEED_HANDLER, ACTIVITY_EVENT_TYPES],
@@ -128,5 +128,55 @@ describe.skipIf(skipPostgres || skipRedis)("workers as processes", () => {
       expect(failedWrites).toBe(0)
       expect(recovered).toBe(true)
       yield* kill(redis)
+    }).pipe(Effect.provide(Reactivity.layer)), { timeout: 180_000 })
+
+  it.scopedLive("a worker outlives a 10 s Postgres outage: it keeps running, says what it waits for, and handles everything once it is back", () =>
+    Effect.gen(function* () {
+      const url = Redacted.value(yield* makeScratchDatabase)
+      const direct = new URL(url)
+      const proxy = yield* tcpProxy({ host: direct.hostname, port: Number(direct.port || 5432) })
+      const viaProxy = new URL(url)
+      viaProxy.hostname = "127.0.0.1"
+      viaProxy.port = String(proxy.port)
+      const prefix = `fbchaos-${crypto.randomUUID().slice(0, 8)}:`
+      const cleaner = yield* Redis.make({ url: Redacted.make(redisUrl ?? "redis://127.0.0.1:6379"), prefix })
+      yield* Effect.addFinalizer(() => Effect.asVoid(deleteKeys(cleaner.commands, prefix)))
+      const shared = { REDIS_URL: redisUrl ?? "redis://127.0.0.1:6379", REDIS_PREFIX: prefix }
+      const port = yield* freePort
+      const serve = yield* spawnFlowboard(["serve"], { ...shared, DATABASE_URL: url, PORT: String(port), HOST: "127.0.0.1" })
+      expect((yield* probeUntil(() => ({ port, path: "/health/ready" }), (o) => o._tag === "Answered" && o.status === 200, { within: "90 seconds" })).reached).toBe(true)
+      const key = Option.getOrThrow(printedKey(serve))
+      const headers = { authorization: `Bearer ${key}`, "content-type": "application/json" }
+      const created = yield* probe({ port, method: "POST", path: "/api/v1/projects", headers, body: JSON.stringify({ key: "OUT", name: "outage" }) })
+      const projectId = created._tag === "Answered" ? Option.getOrThrow(jsonId(created.body)) : ""
+      const workerPort = yield* freePort
+      const worker = yield* spawnFlowboard(["worker"], {
+        ...shared,
+        DATABASE_URL: viaProxy.toString(),
+        DATABASE_CONNECT_TIMEOUT: "1 second",
+        WORKER_PORT: String(workerPort),
+        WORKER_CLAIM_IDLE: "2 seconds",
+        WORKER_BLOCK: "200 millis"
+      })
+      expect((yield* probeUntil(() => ({ port: workerPort, path: "/health/ready" }), (o) => o._tag === "Answered" && o.status === 200, { within: "90 seconds" })).reached).toBe(true)
+
+      // The worker's database goes away; the API (its own connection) keeps taking writes.
+      yield* proxy.cut
+      const create = (i: number) => ({ port, method: "POST", path: `/api/v1/projects/${projectId}/tasks`, headers, body: JSON.stringify({ title: `task ${i}` }) })
+      const { outcomes } = yield* probeUntil(create, () => false, { every: "50 millis", within: "10 seconds" })
+      const waiting = yield* probe({ port: workerPort, path: "/health/ready" })
+      expect(waiting._tag === "Answered" ? [waiting.status, waiting.body.includes("\"name\":\"database\"")] : waiting._tag).toEqual([503, true])
+      yield* proxy.restore
+
+      const acknowledged = outcomes.filter((o) => o._tag === "Answered" && o.status === 201).length
+      const { duplicated, events, lost } = yield* settle(url)
+      const stillRunning = (yield* Effect.either(worker.exited.pipe(Effect.timeout("10 millis"))))._tag === "Left"
+      yield* Effect.logInfo("chaos: worker through a Postgres outage").pipe(
+        Effect.annotateLogs({ outageSeconds: 10, tasksAcknowledged: acknowledged, events, lost, duplicated, stillRunning })
+      )
+      expect(acknowledged).toBeGreaterThan(0)
+      expect(lost).toEqual([0, 0])
+      expect(duplicated).toBe(0)
+      expect(stillRunning).toBe(true)
     }).pipe(Effect.provide(Reactivity.layer)), { timeout: 180_000 })
 })
