@@ -207,6 +207,14 @@ describe("flowboard start in embedded mode", () => {
 })
 
 /** `flowboard serve` on a scratch database behind a proxy the test can cut, ready, and its admin key. */
+/** A process's resident memory, MiB, from /proc (Linux). */
+const rssMiB = (pid: number) =>
+  Effect.promise(async () => {
+    const { readFile } = await import("node:fs/promises")
+    const status = await readFile(`/proc/${pid}/status`, "utf8").catch(() => "")
+    return Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1] ?? 0) / 1024
+  })
+
 const servingBehindProxy = Effect.gen(function* () {
   const { proxy, url } = yield* proxiedDatabase
   const port = yield* freePort
@@ -240,7 +248,7 @@ describe.skipIf(skipPostgres)("flowboard serve and worker on Postgres behind a p
 
   it.scopedLive("database unreachable for 30 s while serving: 503 with Retry-After, never 401, refused by the open breaker; back within 10 s", () =>
     Effect.gen(function* () {
-      const { authorization, port, proxy } = yield* servingBehindProxy
+      const { authorization, child, port, proxy } = yield* servingBehindProxy
       const agent = yield* keepAlive
       expect(statusOf(yield* probe({ port, path: "/api/v1/projects", headers: { authorization }, agent }))).toBe(200)
       // Reads, and every third request a write, whose acknowledged results are checked at the end.
@@ -255,8 +263,12 @@ describe.skipIf(skipPostgres)("flowboard serve and worker on Postgres behind a p
       })
       const before = yield* probeUntil(request("U"), () => false, { every: "50 millis", within: "2 seconds" })
 
+      const rssBefore = yield* rssMiB(child.pid)
       yield* proxy.cut
       const outage = yield* probeUntil(request("V"), () => false, { within: OUTAGE })
+      // No pile-up of waiting fibers, pool requests or buffered work: memory stays where it was.
+      const rssGrowth = (yield* rssMiB(child.pid)) - rssBefore
+      expect(rssGrowth).toBeLessThan(64)
       const down = expectAllAnswered(outage.outcomes)
       expect(down.byStatus).toEqual({ 503: down.sent })
       // The breaker opened: /health says so, readiness sends no traffic, and calls were refused untried.
@@ -304,7 +316,9 @@ describe.skipIf(skipPostgres)("flowboard serve and worker on Postgres behind a p
         recovery: back.byStatus,
         recoveryMs,
         acknowledgedWrites: acknowledged.length,
-        lost
+        lost,
+        rssBeforeMiB: Math.round(rssBefore),
+        rssGrowthMiB: Math.round(rssGrowth)
       })
     }).pipe(Effect.provide(Reactivity.layer)), { timeout: 180_000 })
 
