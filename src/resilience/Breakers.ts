@@ -67,49 +67,47 @@ export const isRedisUnreachable = (error: unknown): boolean => {
   return !(cause instanceof Error && cause.name === "ReplyError")
 }
 
-export const DatabaseBreakerConfig = Config.all({
-  windowSize: Config.integer("DATABASE_BREAKER_WINDOW").pipe(Config.withDefault(20)),
-  minimumCalls: Config.integer("DATABASE_BREAKER_MINIMUM_CALLS").pipe(Config.withDefault(10)),
-  failureRate: Config.number("DATABASE_BREAKER_FAILURE_RATE").pipe(Config.withDefault(50)),
-  slowCall: Config.duration("DATABASE_BREAKER_SLOW_CALL").pipe(Config.withDefault(Duration.seconds(10))),
-  slowCallRate: Config.number("DATABASE_BREAKER_SLOW_CALL_RATE").pipe(Config.withDefault(100)),
-  waitInOpen: Config.duration("DATABASE_BREAKER_OPEN_FOR").pipe(Config.withDefault(Duration.seconds(5))),
-  halfOpenCalls: Config.integer("DATABASE_BREAKER_TRIAL_CALLS").pipe(Config.withDefault(3))
-}).pipe(
-  Config.validate({
-    message: "DATABASE_BREAKER_*: the window, minimum and trial calls must be at least 1, and the rates between 1 and 100",
-    validation: (c) =>
-      c.windowSize >= 1 && c.minimumCalls >= 1 && c.halfOpenCalls >= 1 && c.failureRate > 0 && c.failureRate <= 100 && c.slowCallRate > 0 && c.slowCallRate <= 100
+/** A breaker's settings under `<PREFIX>_BREAKER_*`, with per-dependency defaults. */
+const breakerConfig = (prefix: string, slowCall: Duration.Duration) =>
+  Config.all({
+    windowSize: Config.integer(`${prefix}_BREAKER_WINDOW`).pipe(Config.withDefault(20)),
+    minimumCalls: Config.integer(`${prefix}_BREAKER_MINIMUM_CALLS`).pipe(Config.withDefault(10)),
+    failureRate: Config.number(`${prefix}_BREAKER_FAILURE_RATE`).pipe(Config.withDefault(50)),
+    slowCall: Config.duration(`${prefix}_BREAKER_SLOW_CALL`).pipe(Config.withDefault(slowCall)),
+    slowCallRate: Config.number(`${prefix}_BREAKER_SLOW_CALL_RATE`).pipe(Config.withDefault(100)),
+    waitInOpen: Config.duration(`${prefix}_BREAKER_OPEN_FOR`).pipe(Config.withDefault(Duration.seconds(5))),
+    halfOpenCalls: Config.integer(`${prefix}_BREAKER_TRIAL_CALLS`).pipe(Config.withDefault(3))
+  }).pipe(
+    Config.validate({
+      message: `${prefix}_BREAKER_*: the window, minimum and trial calls must be at least 1, and the rates between 1 and 100`,
+      validation: (c) =>
+        c.windowSize >= 1 && c.minimumCalls >= 1 && c.halfOpenCalls >= 1 && c.failureRate > 0 && c.failureRate <= 100 && c.slowCallRate > 0 && c.slowCallRate <= 100
+    })
+  )
+
+export const DatabaseBreakerConfig = breakerConfig("DATABASE", Duration.seconds(10))
+/** Slow at 30 s by default: blocking reads wait up to WORKER_BLOCK (2 s) and must never count as slow. */
+export const RedisBreakerConfig = breakerConfig("REDIS", Duration.seconds(30))
+
+const breakerFrom = (name: string, config: Config.Config.Success<typeof DatabaseBreakerConfig>, isFailure: (error: unknown) => boolean) =>
+  make({
+    name,
+    window: { kind: "count", size: config.windowSize },
+    minimumCalls: config.minimumCalls,
+    failureRateThreshold: config.failureRate,
+    slowCallDuration: config.slowCall,
+    slowCallRateThreshold: config.slowCallRate,
+    waitInOpen: config.waitInOpen,
+    halfOpenCalls: config.halfOpenCalls,
+    isFailure
   })
-)
 
 /** The `postgres` breaker, and the `redis` one when `withRedis`: installed, and listed in `CircuitBreakers`. */
 export const BreakersLive = (withRedis: boolean) => Layer.unwrapEffect(
   Effect.gen(function* () {
-    const config = yield* DatabaseBreakerConfig
-    const breaker = yield* make({
-      name: "postgres",
-      window: { kind: "count", size: config.windowSize },
-      minimumCalls: config.minimumCalls,
-      failureRateThreshold: config.failureRate,
-      slowCallDuration: config.slowCall,
-      slowCallRateThreshold: config.slowCallRate,
-      waitInOpen: config.waitInOpen,
-      halfOpenCalls: config.halfOpenCalls,
-      isFailure: isTransientFailure
-    })
-    if (!withRedis) return Layer.mergeAll(Layer.succeed(DatabaseBreaker, breaker), Layer.succeed(CircuitBreakers, [breaker]))
-    const redis = yield* make({
-      name: "redis",
-      window: { kind: "count", size: 20 },
-      minimumCalls: 10,
-      failureRateThreshold: 50,
-      // Blocking reads wait up to WORKER_BLOCK (2 s): never slow by this bound.
-      slowCallDuration: Duration.seconds(30),
-      waitInOpen: Duration.seconds(5),
-      halfOpenCalls: 3,
-      isFailure: isRedisUnreachable
-    })
-    return Layer.mergeAll(Layer.succeed(DatabaseBreaker, breaker), Layer.succeed(RedisBreaker, redis), Layer.succeed(CircuitBreakers, [breaker, redis]))
+    const postgres = yield* breakerFrom("postgres", yield* DatabaseBreakerConfig, isTransientFailure)
+    if (!withRedis) return Layer.mergeAll(Layer.succeed(DatabaseBreaker, postgres), Layer.succeed(CircuitBreakers, [postgres]))
+    const redis = yield* breakerFrom("redis", yield* RedisBreakerConfig, isRedisUnreachable)
+    return Layer.mergeAll(Layer.succeed(DatabaseBreaker, postgres), Layer.succeed(RedisBreaker, redis), Layer.succeed(CircuitBreakers, [postgres, redis]))
   })
 )
