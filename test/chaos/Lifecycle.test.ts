@@ -177,9 +177,10 @@ describe("flowboard start in embedded mode", () => {
       const onIdle = yield* probe({ port, path: "/api/v1/projects", headers: { authorization: `Bearer ${token}` }, agent, deadlineMs: DEADLINE_MS })
       const exit = yield* Fiber.join(stopping)
       // Each one answered (200 before the drain, 503 in the error shape during it), refused once
-      // the port closed, or closed: a connection still in the kernel's accept queue when the
-      // listening socket closes is reset (the application never saw it; a balancer's readiness
-      // check, with DRAIN_READINESS_DELAY, keeps traffic away first). None silent; counted below.
+      // the port closed, or closed: most likely connections still in the kernel's accept queue
+      // when the listening socket closed (keeping fresh connections open through the drain, and a
+      // grace before closing them, did not change the count). A balancer's readiness check, with
+      // DRAIN_READINESS_DELAY, keeps traffic away first. None silent; counted below.
       const stopOutcomes = (yield* Fiber.join(inFlight)).outcomes
       const duringStop = tally(stopOutcomes)
       expect(duringStop.silent).toBe(0)
