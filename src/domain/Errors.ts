@@ -1,5 +1,5 @@
 import { HttpApiSchema } from "@effect/platform"
-import { Schema } from "effect"
+import { Predicate, Schema } from "effect"
 
 /**
  * Domain errors: typed, part of the API contract, each with its HTTP status. Every error body
@@ -121,5 +121,9 @@ export class RepositoryError extends Schema.TaggedError<RepositoryError>()("Repo
   transient: Schema.Boolean,
   cause: Schema.optional(Schema.Defect)
 }) {}
+
+/** A `RepositoryError` a later try may get past (unreachable, timed out, cancelled): the dependency is unwell, not the request. */
+export const isTransientRepositoryError = (error: unknown): boolean =>
+  Predicate.isTagged(error, "RepositoryError") && Predicate.hasProperty(error, "transient") && error.transient === true
 
 export type DomainError = ValidationError | NotFound | Forbidden | VersionConflict | WipLimitExceeded | Conflict

@@ -1,4 +1,5 @@
 import { Cause, Chunk, Predicate } from "effect"
+import { isTransientRepositoryError } from "../domain/Errors.js"
 import type { CauseLink } from "../domain/DeadLetter.js"
 
 /**
@@ -83,5 +84,5 @@ export const isPermanent = (cause: Cause.Cause<unknown>): boolean =>
 export const isTransientOnly = (cause: Cause.Cause<unknown>): boolean => {
   const failures = Chunk.toReadonlyArray(Cause.failures(cause))
   return failures.length > 0 && Chunk.isEmpty(Cause.defects(cause)) &&
-    failures.every((error) => Predicate.isTagged(error, "RepositoryError") && Predicate.hasProperty(error, "transient") && error.transient === true)
+    failures.every(isTransientRepositoryError)
 }

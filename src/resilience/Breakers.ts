@@ -13,7 +13,7 @@
  * a breaker run as before.
  */
 import { Config, Context, Duration, Effect, FiberRef, Layer, Predicate } from "effect"
-import { RepositoryError } from "../domain/Errors.js"
+import { isTransientRepositoryError, RepositoryError } from "../domain/Errors.js"
 import { type CircuitBreaker, CircuitOpenError, make } from "./CircuitBreaker.js"
 
 export class CircuitBreakers extends Context.Reference<CircuitBreakers>()("flowboard/CircuitBreakers", {
@@ -38,23 +38,21 @@ export class RedisBreaker extends Context.Reference<RedisBreaker>()("flowboard/R
 /** Inside an outermost unit of work: its statements are counted with it, not again alone. */
 export const InUnitOfWork = FiberRef.unsafeMake(false)
 
-/** A transient infrastructure failure: what says the dependency is unwell. */
-export const isTransientFailure = (error: unknown): boolean =>
-  Predicate.isTagged(error, "RepositoryError") && Predicate.hasProperty(error, "transient") && error.transient === true
 
 const refused = (error: CircuitOpenError) =>
   new RepositoryError({ message: `${error.message}: not trying the database`, transient: true, cause: error })
 
 /** `effect` through the database breaker, when one is installed; an open breaker is a transient failure. */
 export const guardDatabase = <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E | RepositoryError, R> =>
-  Effect.flatMap(DatabaseBreaker, (breaker): Effect.Effect<A, E | RepositoryError, R> =>
-    breaker === null
-      ? effect
-      : breaker.protect(effect).pipe(Effect.mapError((error): E | RepositoryError => (error instanceof CircuitOpenError ? refused(error) : error))))
+  Effect.flatMap(DatabaseBreaker, (breaker): Effect.Effect<A, E | RepositoryError, R> => (breaker === null ? effect : protectWith(breaker, effect)))
+
+const protectWith = <A, E, R>(breaker: CircuitBreaker, effect: Effect.Effect<A, E, R>): Effect.Effect<A, E | RepositoryError, R> =>
+  breaker.protect(effect).pipe(Effect.mapError((error): E | RepositoryError => (error instanceof CircuitOpenError ? refused(error) : error)))
 
 /** As `guardDatabase`, for a single statement: not inside a unit of work, which is guarded whole. */
 export const guardStatement = <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E | RepositoryError, R> =>
-  Effect.flatMap(FiberRef.get(InUnitOfWork), (inUnit) => (inUnit ? effect : guardDatabase(effect)))
+  Effect.flatMap(DatabaseBreaker, (breaker): Effect.Effect<A, E | RepositoryError, R> =>
+    breaker === null ? effect : Effect.flatMap(FiberRef.get(InUnitOfWork), (inUnit) => (inUnit ? effect : protectWith(breaker, effect))))
 
 /** `effect` through the Redis breaker, when one is installed; `refusedAs` turns an open breaker into the caller's error. */
 export const guardRedis = <A, E, R>(effect: Effect.Effect<A, E, R>, refusedAs: (error: CircuitOpenError) => E): Effect.Effect<A, E, R> =>
@@ -105,7 +103,7 @@ const breakerFrom = (name: string, config: Config.Config.Success<typeof Database
 /** The `postgres` breaker, and the `redis` one when `withRedis`: installed, and listed in `CircuitBreakers`. */
 export const BreakersLive = (withRedis: boolean) => Layer.unwrapEffect(
   Effect.gen(function* () {
-    const postgres = yield* breakerFrom("postgres", yield* DatabaseBreakerConfig, isTransientFailure)
+    const postgres = yield* breakerFrom("postgres", yield* DatabaseBreakerConfig, isTransientRepositoryError)
     if (!withRedis) return Layer.mergeAll(Layer.succeed(DatabaseBreaker, postgres), Layer.succeed(CircuitBreakers, [postgres]))
     const redis = yield* breakerFrom("redis", yield* RedisBreakerConfig, isRedisUnreachable)
     return Layer.mergeAll(Layer.succeed(DatabaseBreaker, postgres), Layer.succeed(RedisBreaker, redis), Layer.succeed(CircuitBreakers, [postgres, redis]))

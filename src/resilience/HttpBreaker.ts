@@ -57,13 +57,11 @@ export const makeHttpBreakers = (options: Omit<CircuitBreakerOptions, "name" | "
       })
     return {
       wrap: (client) =>
-        client.pipe((c) =>
-          HttpClient.transform(c, (effect, request) =>
-            Effect.flatMap(breakerFor(originOf(request)), (breaker) =>
-              breaker.protect(Effect.flatMap(effect, (response) => (isUnwell(response) ? Effect.fail(new Unwell(response)) : Effect.succeed(response)))).pipe(
-                Effect.catchIf((error): error is Unwell => error instanceof Unwell, (unwell) => Effect.succeed(unwell.response))
-              )))
-        ),
+        HttpClient.transform(client, (effect, request) =>
+          Effect.flatMap(breakerFor(originOf(request)), (breaker) =>
+            breaker.protect(Effect.flatMap(effect, (response) => (isUnwell(response) ? Effect.fail(new Unwell(response)) : Effect.succeed(response)))).pipe(
+              Effect.catchIf((error): error is Unwell => error instanceof Unwell, (unwell) => Effect.succeed(unwell.response))
+            ))),
       snapshot: Effect.map(Effect.forEach(breakers.values(), (b) => b.state), (states) => {
         const counts: Record<CircuitState, number> = { closed: 0, "half-open": 0, open: 0 }
         for (const state of states) counts[state] += 1
