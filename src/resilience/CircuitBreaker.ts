@@ -22,8 +22,8 @@
  * `maxWaitDurationInHalfOpenState`; the slow-call rate in half-open is judged like the failure
  * rate. Time is Effect's `Clock`, so tests drive the breaker with `TestClock`.
  *
- * Per call: two clock reads and a few field updates in one synchronous step; no allocation on
- * the closed path beyond the effect's own, no span.
+ * Per call: two clock reads and a few field updates in one synchronous step, a few Effect nodes
+ * around the call, no span (measured at about 0.06 ms of CPU per by-id request, docs/resilience.md).
  */
 import { Cause, Chunk, Clock, Data, Duration, Effect, Exit, Metric, MetricLabel } from "effect"
 
