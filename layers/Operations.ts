@@ -1,8 +1,9 @@
 import { Effect, Layer } from "effect"
 import { RuntimeMode } from "../src/config/AppConfig.js"
 import { PipelineStatusLive } from "../src/events/PipelineStatusLive.js"
-import { observeCommand, Redis, RedisLive } from "../src/events/Redis.js"
+import { observeCommand, Redis, RedisConfig, RedisLive } from "../src/events/Redis.js"
 import { DependencyProbes, Fallbacks } from "../src/observability/Dependencies.js"
+import { RateLimitBackend } from "../src/security/RateLimiter.js"
 import { EventTransportLive, TransportChoice } from "./Workers.js"
 
 /** `PING` on the shared command connection; the error names no host or credentials. */
@@ -38,12 +39,18 @@ export const OperationsLive = Layer.unwrapEffect(
     const mode = yield* RuntimeMode
     const transport = yield* TransportChoice
     const fallbacks = mode === "production" && transport === "in-process"
-      ? ["events: in-process (REDIS_URL unset): only this process consumes the events it relays"]
+      ? [
+        "events: in-process (REDIS_URL unset): only this process consumes the events it relays",
+        "rate limits: per process (REDIS_URL unset): each API process counts its own budgets"
+      ]
       : []
+    // Budgets are shared through Redis wherever events travel there; otherwise kept in memory.
+    const redis = transport === "redis" ? yield* RedisConfig : null
     return Layer.mergeAll(
       PipelineStatusLive.pipe(Layer.provide(EventTransportLive)),
       DependencyProbesLive,
-      Layer.succeed(Fallbacks, fallbacks)
+      Layer.succeed(Fallbacks, fallbacks),
+      Layer.succeed(RateLimitBackend, redis === null ? { kind: "memory" } : { kind: "redis", url: redis.url, prefix: redis.prefix })
     )
   })
 )

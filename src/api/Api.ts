@@ -6,6 +6,7 @@ import {
   PayloadTooLarge,
   RequestHeaderFieldsTooLarge,
   ServiceUnavailable,
+  TooManyRequests,
   UnsupportedMediaType,
   ValidationError
 } from "../domain/Errors.js"
@@ -39,6 +40,7 @@ export class Api extends HttpApi.make("flowboard")
   .addError(PayloadTooLarge)
   .addError(UnsupportedMediaType)
   .addError(RequestHeaderFieldsTooLarge)
+  .addError(TooManyRequests)
   .addError(InternalError)
   .addError(ServiceUnavailable)
   .annotate(OpenApi.Title, "Flowboard API")

@@ -106,6 +106,19 @@ export class RequestHeaderFieldsTooLarge extends Schema.TaggedError<RequestHeade
   HttpApiSchema.annotations({ status: 431, description: "The URL or the headers are longer than the server reads (16 KiB together)" })
 ) {}
 
+/**
+ * A rate limit or a block refused the request: `Retry-After` says when to come back, and the
+ * `RateLimit` / `RateLimit-Policy` headers which budget ran out (docs/security.md).
+ */
+export class TooManyRequests extends Schema.TaggedError<TooManyRequests>()(
+  "TooManyRequests",
+  { ...context, message: Schema.String, retryAfterSeconds: Schema.Int },
+  HttpApiSchema.annotations({
+    status: 429,
+    description: "A rate limit, a live-stream cap or an authentication block refused the request; wait `Retry-After` seconds (`retryAfterSeconds`)"
+  })
+) {}
+
 export class ServiceUnavailable extends Schema.TaggedError<ServiceUnavailable>()(
   "ServiceUnavailable",
   { ...context, message: Schema.String },

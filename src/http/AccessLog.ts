@@ -2,7 +2,8 @@
  * Per-request observation, as one middleware step: the HTTP metrics (duration by method, route
  * template and status class; requests in flight; body sizes), the `Server-Timing` header
  * (`sql;dur=` time spent in SQL statements of this request, `app;dur=` the handler in total,
- * both in milliseconds) and one access log line.
+ * both in milliseconds; only for admins by default, `SERVER_TIMING`: it tells a caller how much
+ * SQL its request ran) and one access log line.
  *
  * The line is written, and the duration taken, when the response is handed to the server (a
  * pre-response handler): by the time a middleware sees a response it has already been sent.
@@ -12,7 +13,9 @@ import { HttpApp, type HttpServerRequest, HttpServerResponse } from "@effect/pla
 import { Clock, Effect, Metric, MetricLabel, Option, type Tracer } from "effect"
 import { httpRequestDuration, httpRequestSize, httpRequestsInFlight, httpResponseSize, statusClass } from "../observability/Metrics.js"
 import { attachToSpan, CurrentRequestStats, makeRequestStats, type RequestStats } from "../observability/RequestStats.js"
+import type { HeadersSettings } from "../security/SecurityConfig.js"
 import { pathnameOf, routeTemplate } from "./RouteTemplate.js"
+import { mayTime } from "./SecurityHeaders.js"
 
 const METHODS = new Set(["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"])
 
@@ -86,7 +89,7 @@ const record = ({ durationMs, request, response, serverSpan, stats }: Observatio
  * response leaves, records metrics, sets `Server-Timing` and writes the access line.
  */
 export const observeRequest =
-  (correlationId: string) =>
+  (correlationId: string, serverTiming: HeadersSettings["serverTiming"]) =>
   <E, R>(app: Effect.Effect<HttpServerResponse.HttpServerResponse, E, R>) =>
     Effect.gen(function* () {
       const start = yield* Clock.currentTimeNanos
@@ -97,6 +100,7 @@ export const observeRequest =
         Effect.gen(function* () {
           const durationMs = millis((yield* Clock.currentTimeNanos) - start)
           yield* record({ request, response, serverSpan, stats, durationMs })
+          if (!mayTime(serverTiming, stats.admin)) return response
           return HttpServerResponse.setHeader(
             response,
             "server-timing",

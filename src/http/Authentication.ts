@@ -1,9 +1,9 @@
 import { HttpServerRequest } from "@effect/platform"
 import { Effect, Layer, Redacted } from "effect"
 import { Authentication } from "../api/Security.js"
-import { hasScope } from "../domain/Actor.js"
+import { hasScope, isAdmin } from "../domain/Actor.js"
 import { Forbidden } from "../domain/Errors.js"
-import { noteUser } from "../observability/RequestStats.js"
+import { noteAuthenticationFailure, noteUser } from "../observability/RequestStats.js"
 import { AuthService } from "../services/AuthService.js"
 import { orInternal } from "./Errors.js"
 
@@ -18,14 +18,16 @@ export const AuthenticationLive = Layer.effect(
         Effect.gen(function* () {
           // A key that cannot be looked up is not a wrong key: `503` (transient) or `500`, never `401`,
           // or clients would throw valid keys away during a database outage.
-          const actor = yield* orInternal(auth.authenticate(Redacted.value(token)))
+          const actor = yield* orInternal(auth.authenticate(Redacted.value(token))).pipe(
+            Effect.tapErrorTag("Unauthorized", () => noteAuthenticationFailure)
+          )
           const request = yield* HttpServerRequest.HttpServerRequest
           const needed = READ_METHODS.has(request.method) ? "read" : "write"
           if (!hasScope(actor, needed)) {
             return yield* new Forbidden({ message: `this key lacks the ${needed} scope` })
           }
           yield* Effect.annotateCurrentSpan("user.id", actor.user.id)
-          yield* noteUser(actor.user.id)
+          yield* noteUser(actor.user.id, isAdmin(actor))
           return actor
         }).pipe(Effect.withSpan("Authentication.bearer", { captureStackTrace: false }))
     })

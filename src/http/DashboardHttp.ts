@@ -1,6 +1,7 @@
 import { HttpApiBuilder, HttpRouter, HttpServerRequest, HttpServerResponse } from "@effect/platform"
 import { Duration, Effect, Option, Schema } from "effect"
 import type { Actor } from "../domain/Actor.js"
+import { noteAuthenticationFailure } from "../observability/RequestStats.js"
 import { DashboardSessions } from "../security/DashboardSessions.js"
 import { loadAssets } from "./dashboard/Assets.js"
 import { makeSnapshots } from "./dashboard/Stream.js"
@@ -59,7 +60,7 @@ export const DashboardHttp = HttpApiBuilder.Router.use((router) =>
         return sessions.authenticate(bearer[1]!).pipe(
           Effect.map((actor): Access => ({ _tag: "Admin", actor, lifetime: Duration.infinity })),
           Effect.catchTags({
-            Unauthorized: (e) => Effect.succeed<Access>({ _tag: "Refused", status: 401, message: e.message }),
+            Unauthorized: (e) => Effect.as(noteAuthenticationFailure, { _tag: "Refused", status: 401, message: e.message } as const),
             Forbidden: (e) => Effect.succeed<Access>({ _tag: "Refused", status: 403, message: e.message }),
             RepositoryError: (e) =>
               Effect.as(Effect.logError("dashboard authentication failed", e.message), { _tag: "Refused", status: 503, message: "retry later" } as const)
@@ -139,7 +140,7 @@ export const DashboardHttp = HttpApiBuilder.Router.use((router) =>
             })
           ),
           Effect.catchTags({
-            Unauthorized: () => Effect.succeed(redirect("/dashboard?error=invalid")),
+            Unauthorized: () => Effect.as(noteAuthenticationFailure, redirect("/dashboard?error=invalid")),
             Forbidden: () => Effect.succeed(redirect("/dashboard?error=forbidden")),
             RepositoryError: (e) => Effect.as(Effect.logError("dashboard sign-in failed", e.message), redirect("/dashboard?error=unavailable")),
             CookieError: Effect.die

@@ -5,9 +5,11 @@ import { Api } from "../api/Api.js"
 import { LiveAuthentication } from "../api/LiveEventsApi.js"
 import { Authentication, CurrentActor } from "../api/Security.js"
 import { PublicEvent, toPublicEvent } from "../domain/Activity.js"
-import type { RepositoryError } from "../domain/Errors.js"
+import { type RepositoryError, TooManyRequests } from "../domain/Errors.js"
 import { Draining } from "../observability/Draining.js"
 import { heartbeats, LiveEvents, type LiveMessage } from "../services/LiveEvents.js"
+import { LiveStreamsConfig } from "../security/SecurityConfig.js"
+import { countSecurityEvent } from "../security/SecurityEvents.js"
 import { ProjectAccess } from "../services/ProjectAccess.js"
 import { orInternal } from "./Errors.js"
 
@@ -58,13 +60,57 @@ export const sseBody = (messages: Stream.Stream<LiveMessage, RepositoryError>): 
     { haltStrategy: "left" }
   ).pipe(Stream.encodeText)
 
+/** A client told there are too many streams should not retry at once: a slot frees when a stream ends. */
+const STREAM_RETRY_SECONDS = 10
+
+/**
+ * Open streams, per key and in the process, each capped (`LIVE_STREAMS_PER_KEY`,
+ * `LIVE_STREAMS_MAX`): a stream holds a connection and a subscription for as long as its client
+ * keeps it, and 300 from one key were once all accepted. A slot is taken before the stream is
+ * opened and given back when its body ends, however it ends.
+ */
+const makeStreamSlots = (perKey: number, perProcess: number) => {
+  const byKey = new Map<string, number>()
+  let total = 0
+  const release = (key: string) =>
+    Effect.sync(() => {
+      total--
+      const left = (byKey.get(key) ?? 1) - 1
+      if (left <= 0) byKey.delete(key)
+      else byKey.set(key, left)
+    })
+  const take = (key: string): Effect.Effect<Effect.Effect<void>, TooManyRequests> =>
+    Effect.suspend(() => {
+      const held = byKey.get(key) ?? 0
+      if (held >= perKey || total >= perProcess) {
+        const message = held >= perKey
+          ? `this key already has ${perKey} live streams open (LIVE_STREAMS_PER_KEY); close one first`
+          : "this server has as many live streams open as it takes; retry later"
+        return Effect.zipRight(countSecurityEvent("rate_limited"), Effect.fail(new TooManyRequests({ message, retryAfterSeconds: STREAM_RETRY_SECONDS })))
+      }
+      byKey.set(key, held + 1)
+      total++
+      return Effect.succeed(release(key))
+    })
+  return { take }
+}
+
 export const LiveEventsHttp = HttpApiBuilder.group(Api, "live", (handlers) =>
   Effect.gen(function* () {
     const live = yield* LiveEvents
     const draining = yield* Draining
+    const limits = yield* LiveStreamsConfig
+    const slots = makeStreamSlots(limits.perKey, limits.perProcess)
     return handlers.handle("streamEvents", ({ headers, path }) =>
       CurrentActor.pipe(
-        Effect.flatMap((actor) => live.open(actor, path.projectId, headers["last-event-id"] ?? null)),
+        Effect.flatMap((actor) =>
+          Effect.flatMap(slots.take(actor.keyId ?? `user:${actor.user.id}`), (release) =>
+            live.open(actor, path.projectId, headers["last-event-id"] ?? null).pipe(
+              Effect.map((events) => Stream.ensuring(events, release)),
+              Effect.tapErrorCause(() => release)
+            )
+          )
+        ),
         Effect.map((events) =>
           // Streams end when the process starts draining (as the dashboard's do), not when the
           // server's drain budget runs out: the browser reconnects, with `Last-Event-ID`, elsewhere.

@@ -2,8 +2,10 @@ import { HttpApp, HttpBody, HttpServerRequest, HttpServerResponse } from "@effec
 import { Effect } from "effect"
 import { uuidv7 } from "../domain/Ids.js"
 import { withRequest } from "../observability/RequestContext.js"
+import type { HeadersSettings } from "../security/SecurityConfig.js"
 import { observeRequest } from "./AccessLog.js"
 import { pathnameOf } from "./RouteTemplate.js"
+import { withCors, withSecurityHeaders } from "./SecurityHeaders.js"
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{8,128}$/
 
@@ -23,6 +25,7 @@ const reasons: Record<number, readonly [tag: string, message: string]> = {
   411: ["LengthRequired", "length required"],
   413: ["PayloadTooLarge", "request body too large"],
   415: ["UnsupportedMediaType", "unsupported media type"],
+  429: ["TooManyRequests", "too many requests"],
   500: ["InternalError", "internal error"],
   503: ["ServiceUnavailable", "service unavailable"]
 }
@@ -83,7 +86,11 @@ const shapeError = (response: HttpServerResponse.HttpServerResponse, correlation
       : unanswered && response.status === 404
       ? { resource: "route", id: pathname() }
       : {}
-  return HttpServerResponse.setBody(response, HttpBody.unsafeJson({ _tag: tag, message, ...filled, ...body, status: response.status, correlationId }))
+  const shaped = HttpServerResponse.setBody(response, HttpBody.unsafeJson({ _tag: tag, message, ...filled, ...body, status: response.status, correlationId }))
+  // A `429` raised as an error (a live-stream cap) says when to come back in its body: the header too.
+  return response.status === 429 && response.headers["retry-after"] === undefined && typeof body.retryAfterSeconds === "number"
+    ? HttpServerResponse.setHeader(shaped, "retry-after", String(body.retryAfterSeconds))
+    : shaped
 }
 
 /**
@@ -94,7 +101,10 @@ const shapeError = (response: HttpServerResponse.HttpServerResponse, correlation
  * a middleware sees a response it has already been written, on the success path and the error
  * path alike.
  */
-export const requestMiddleware = <E, R>(app: HttpApp.Default<E, R>): HttpApp.Default<E, R> =>
+export const requestMiddleware = (settings: HeadersSettings) => {
+  const secure = withSecurityHeaders(settings)
+  const cors = withCors(settings)
+  return <E, R>(app: HttpApp.Default<E, R>): HttpApp.Default<E, R> =>
   Effect.gen(function* () {
     const request = yield* HttpServerRequest.HttpServerRequest
     const correlationId = correlationIdFor(request.headers["x-request-id"])
@@ -104,7 +114,8 @@ export const requestMiddleware = <E, R>(app: HttpApp.Default<E, R>): HttpApp.Def
         if (response.status >= 500 && response.body._tag === "Empty") {
           yield* Effect.logError("request failed without a response body").pipe(Effect.annotateLogs("correlationId", correlationId))
         }
-        const shaped = HttpServerResponse.setHeader(shapeError(response, correlationId, () => clip(pathnameOf(request))), "x-request-id", correlationId)
+        const pathname = pathnameOf(request)
+        const shaped = HttpServerResponse.setHeader(secure(pathname, shapeError(response, correlationId, () => clip(pathname))), "x-request-id", correlationId)
         // RFC 7235: a 401 names the scheme that would be accepted.
         if (response.status === 401) return HttpServerResponse.setHeader(shaped, "www-authenticate", 'Bearer realm="flowboard"')
         // RFC 9110 §10.2.3: a 503 says when to come back, unless its maker already did.
@@ -114,8 +125,9 @@ export const requestMiddleware = <E, R>(app: HttpApp.Default<E, R>): HttpApp.Def
         return shaped
       })
     )
-    return yield* app.pipe(
-      observeRequest(correlationId),
+    return yield* cors(app).pipe(
+      observeRequest(correlationId, settings.serverTiming),
       withRequest({ correlationId, traceparent: traceparent !== undefined && TRACEPARENT.test(traceparent) ? traceparent : null, causationId: null })
     )
   })
+}

@@ -1,4 +1,4 @@
-import { Context, type Effect } from "effect"
+import { Context, type Effect, type Option } from "effect"
 
 /**
  * Something Flowboard talks to besides its database (which readiness checks): Redis, the
@@ -23,4 +23,12 @@ export class DependencyProbes extends Context.Reference<DependencyProbes>()("flo
  */
 export class Fallbacks extends Context.Reference<Fallbacks>()("flowboard/Fallbacks", {
   defaultValue: (): ReadonlyArray<string> => []
+}) {}
+
+/**
+ * Fallbacks that come and go with a dependency (rate limits made locally while Redis is away):
+ * each check answers the fallback in force now, in the same words as `Fallbacks`, or nothing.
+ */
+export class TransientFallbacks extends Context.Reference<TransientFallbacks>()("flowboard/TransientFallbacks", {
+  defaultValue: (): ReadonlyArray<Effect.Effect<Option.Option<string>>> => []
 }) {}

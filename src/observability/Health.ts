@@ -1,7 +1,7 @@
-import { Clock, Data, DateTime, Duration, Effect, Either } from "effect"
+import { Array as Arr, Clock, Data, DateTime, Duration, Effect, Either } from "effect"
 import type { HealthReport } from "../api/HealthApi.js"
 import { CircuitBreakers } from "../resilience/Breakers.js"
-import { DependencyProbes, Fallbacks } from "./Dependencies.js"
+import { DependencyProbes, Fallbacks, TransientFallbacks } from "./Dependencies.js"
 import { Draining } from "./Draining.js"
 import { consumerLag, PipelineStatus } from "./PipelineStatus.js"
 import { Readiness } from "./Readiness.js"
@@ -37,7 +37,8 @@ export class Health extends Effect.Service<Health>()("flowboard/Health", {
     const window = yield* RequestWindow
     const pipeline = yield* PipelineStatus
     const probes = yield* DependencyProbes
-    const fallbacks = yield* Fallbacks
+    const fixedFallbacks = yield* Fallbacks
+    const transientFallbacks = yield* TransientFallbacks
     const breakers = yield* CircuitBreakers
     const thresholds = yield* ThresholdsConfig
     const startedAt = yield* DateTime.now
@@ -100,6 +101,7 @@ export class Health extends Effect.Service<Health>()("flowboard/Health", {
         outboxBacklog: snapshot?.outboxBacklog ?? 0
       })
       const isDraining = yield* draining.isDraining
+      const fallbacks = [...fixedFallbacks, ...Arr.getSomes(yield* Effect.all(transientFallbacks))]
       const circuits = yield* Effect.forEach(breakers, (breaker) => breaker.snapshot)
       const verdicts: Array<readonly [HealthStatus, string]> = [
         ...dependencies

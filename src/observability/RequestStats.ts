@@ -8,22 +8,42 @@ import { Effect, FiberRef, Option, type Tracer } from "effect"
 export interface RequestStats {
   readonly correlationId: string
   userId: string | null
+  /** An admin's key (role and scope): such requests may see `Server-Timing`. */
+  admin: boolean
+  /** A key was presented and refused: the rate limiter counts it toward a block. */
+  authenticationFailed: boolean
   sqlMillis: number
   sqlStatements: number
 }
 
-export const makeRequestStats = (correlationId: string): RequestStats => ({ correlationId, userId: null, sqlMillis: 0, sqlStatements: 0 })
+export const makeRequestStats = (correlationId: string): RequestStats => ({
+  correlationId,
+  userId: null,
+  admin: false,
+  authenticationFailed: false,
+  sqlMillis: 0,
+  sqlStatements: 0
+})
 
 /** The stats of the request this fiber works for; `null` outside requests (workers, start-up). */
 export const CurrentRequestStats = FiberRef.unsafeMake<RequestStats | null>(null)
 
-/** Records the authenticated user for the access log (the id, never the key). */
-export const noteUser = (userId: string): Effect.Effect<void> =>
+/** Records the authenticated user for the access log (the id, never the key), and whether they administer. */
+export const noteUser = (userId: string, admin: boolean): Effect.Effect<void> =>
   Effect.flatMap(FiberRef.get(CurrentRequestStats), (stats) =>
     Effect.sync(() => {
-      if (stats !== null) stats.userId = userId
+      if (stats === null) return
+      stats.userId = userId
+      stats.admin = admin
     })
   )
+
+/** Records that the request presented a key that was refused (wherever it was checked). */
+export const noteAuthenticationFailure: Effect.Effect<void> = Effect.flatMap(FiberRef.get(CurrentRequestStats), (stats) =>
+  Effect.sync(() => {
+    if (stats !== null) stats.authenticationFailed = true
+  })
+)
 
 /**
  * SQL statements are observed where their spans end, which knows the span's ancestors but not

@@ -1,5 +1,5 @@
 import { describe, expect, it, layer } from "@effect/vitest"
-import { Context, DateTime, Duration, Effect, Layer, Option, Schema, TestClock } from "effect"
+import { ConfigProvider, Context, DateTime, Duration, Effect, Layer, Option, Schema, TestClock } from "effect"
 import { uuidv7 } from "../../src/domain/Ids.js"
 import { CreateKey } from "../../src/domain/Requests.js"
 import { decodeBody, ErrorBody, expectError, get, makeProject, messageOf, outcome, type Reply, Scene, SceneLive, send, snapshot } from "./Harness.js"
@@ -43,7 +43,12 @@ const WorldLive = Layer.effect(
     yield* TestClock.adjust(Duration.seconds(2))
     return { ...fixture, revokedToken: revoked.token, expiredToken: expired.token } satisfies World
   }).pipe(Effect.orDie)
-).pipe(Layer.provideMerge(SceneLive))
+).pipe(
+  Layer.provideMerge(SceneLive),
+  // These suites send hundreds of wrong keys from one address to see each refused alike; the
+  // block that would follow is the subject of test/e2e/RateLimits.test.ts.
+  Layer.provide(Layer.setConfigProvider(ConfigProvider.fromMap(new Map([["AUTH_BLOCK_FAILURES", "1000000"]])).pipe(ConfigProvider.orElse(() => ConfigProvider.fromEnv()))))
+)
 
 const label = (route: RouteRow) => `${route.method} ${route.path} (${route.key})`
 

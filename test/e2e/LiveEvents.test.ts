@@ -44,7 +44,7 @@ layer(SceneLive)("the live event stream", (it) => {
           const stream = yield* openEvents(project.id, { token: cast.viewer.token, lastEventId: history[1]!.id })
           expect(stream.status).toBe(200)
           expect(stream.headers["content-type"]).toMatch(/^text\/event-stream/)
-          expect(stream.headers["cache-control"]).toBe("no-cache")
+          expect(stream.headers["cache-control"]).toBe("no-store")
           expect(yield* stream.next).toStrictEqual({ retry: "3000" })
           const replayed = yield* Effect.forEach(history.slice(2), () => stream.nextEvent)
           expect(replayed.map(message)).toStrictEqual(history.slice(2).map(expected))
