@@ -19,7 +19,8 @@ export const AuthenticationLive = Layer.effect(
           // A key that cannot be looked up is not a wrong key: `503` (transient) or `500`, never `401`,
           // or clients would throw valid keys away during a database outage.
           const actor = yield* orInternal(auth.authenticate(Redacted.value(token))).pipe(
-            Effect.tapErrorTag("Unauthorized", () => noteAuthenticationFailure)
+            // No key at all is no guess: only a key presented and refused counts toward a block.
+            Effect.tapErrorTag("Unauthorized", () => (Redacted.value(token) === "" ? Effect.void : noteAuthenticationFailure))
           )
           const request = yield* HttpServerRequest.HttpServerRequest
           const needed = READ_METHODS.has(request.method) ? "read" : "write"

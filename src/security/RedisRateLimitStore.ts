@@ -145,7 +145,7 @@ export const makeRedisRateLimitStore = (options: RedisRateLimitOptions): Effect.
       (redis) => Effect.sync(() => redis.disconnect())
     )
     // Without an offline queue every command fails until the connection is up: wait for it up to
-    // a second of wall time (not `Clock` time: a layer built under a test clock must not hang).
+    // 250 ms of wall time (not `Clock` time: a layer built under a test clock must not hang).
     yield* Effect.async<void>((resume) => {
       if (client.status === "ready") return resume(Effect.void)
       const done = () => {
@@ -153,7 +153,7 @@ export const makeRedisRateLimitStore = (options: RedisRateLimitOptions): Effect.
         client.off("ready", done)
         resume(Effect.void)
       }
-      const timer = setTimeout(done, 1000)
+      const timer = setTimeout(done, 250)
       client.once("ready", done)
       return Effect.sync(() => {
         clearTimeout(timer)
