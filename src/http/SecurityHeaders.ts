@@ -22,7 +22,7 @@ const JSON_POLICY = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'
  */
 export const DOCS_POLICY = [
   "default-src 'none'",
-  "script-src 'self' 'unsafe-inline'",
+  "script-src 'self' 'unsafe-inline' 'wasm-unsafe-eval'",
   "style-src 'self' 'unsafe-inline'",
   "img-src 'self' data: blob:",
   "font-src 'self' data:",
