@@ -47,6 +47,14 @@ const postgresServer = process.env["BENCH_HTTP_DATABASE_URL"] ?? process.env["TE
 const redisSetting = process.env["BENCH_HTTP_REDIS_URL"] ?? process.env["REDIS_URL"]
 const redisUrl = redisSetting === undefined || redisSetting === "off" || redisSetting === "" ? undefined : redisSetting
 const redisPrefix = `fbbench-http-${process.pid}:`
+/**
+ * The limiter runs on every request, with budgets no load here reaches (the cost is measured, not
+ * the refusals); `BENCH_HTTP_RATE_LIMIT=off` measures the server without it, for the difference.
+ */
+const rateLimitEnv: Record<string, string> =
+  process.env["BENCH_HTTP_RATE_LIMIT"] === "off"
+    ? { RATE_LIMIT_ENABLED: "false" }
+    : { RATE_LIMIT_READ: "1000000000", RATE_LIMIT_WRITE: "1000000000", RATE_LIMIT_EXPENSIVE: "1000000000", RATE_LIMIT_ANONYMOUS: "1000000000" }
 const warmUpSeconds = Math.min(3, seconds)
 const BOARD_TASKS = 200
 const MIXED_RATE = 1_000
@@ -107,6 +115,7 @@ const startFlowboard = async (url: string, profileDir: string | undefined): Prom
       PORT: String(port),
       HOST: "127.0.0.1",
       LOG_FORMAT: "json",
+      ...rateLimitEnv,
       ...(redisUrl === undefined ? {} : { REDIS_URL: redisUrl, REDIS_PREFIX: redisPrefix })
     },
     port,
