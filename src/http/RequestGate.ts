@@ -64,6 +64,7 @@ const unavailable = (request: IncomingMessage, response: ServerResponse, message
     "content-type": "application/json",
     "content-length": body.length,
     "cache-control": "no-store",
+    "x-content-type-options": "nosniff",
     "retry-after": String(RETRY_AFTER_SECONDS),
     "x-request-id": correlationId
   })
@@ -76,6 +77,7 @@ const alive = (request: IncomingMessage, response: ServerResponse) => {
     "content-type": "application/json",
     "content-length": body.length,
     "cache-control": "no-store",
+    "x-content-type-options": "nosniff",
     "x-request-id": correlationIdFor(single(request.headers, "x-request-id"))
   })
   response.end(body.text)
@@ -150,7 +152,7 @@ export const makeRequestGate = (server: Server, onRefusal: (refusal: Refusal) =>
     const body = json({ _tag: tag, message, status, correlationId, ...(status === 400 ? { issues: [{ path: [], message }] } : {}) })
     socket.end(
       `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\n` +
-        `Content-Type: application/json\r\nContent-Length: ${body.length}\r\nX-Request-Id: ${correlationId}\r\n` +
+        `Content-Type: application/json\r\nContent-Length: ${body.length}\r\nX-Request-Id: ${correlationId}\r\nX-Content-Type-Options: nosniff\r\n` +
         `Connection: close\r\n\r\n${body.text}`
     )
   }

@@ -100,3 +100,19 @@ describe("CORS", () => {
       expect(header(read, "access-control-allow-credentials")).toBeUndefined()
     }).pipe(Effect.provide(appWith({ CORS_ORIGINS: "https://app.example.com, https://admin.example.com" }))))
 })
+
+describe("settings a process refuses to start with", () => {
+  const buildWith = (settings: Record<string, string>) =>
+    Effect.flip(Layer.build(appWith(settings))).pipe(Effect.scoped, Effect.map((error) => String(error)))
+
+  it.effect("a TRUST_PROXY entry that is not an address or range, naming it", () =>
+    Effect.gen(function* () {
+      expect(yield* buildWith({ TRUST_PROXY: "10.0.0.0/8, proxy.internal" })).toMatch(/TRUST_PROXY.*proxy\.internal/)
+    }))
+
+  it.effect("a CORS origin with a path or a wildcard inside it", () =>
+    Effect.gen(function* () {
+      expect(yield* buildWith({ CORS_ORIGINS: "https://app.example.com/path" })).toMatch(/CORS_ORIGINS/)
+      expect(yield* buildWith({ CORS_ORIGINS: "https://*.example.com" })).toMatch(/CORS_ORIGINS/)
+    }))
+})
