@@ -1,5 +1,5 @@
 import { Headers } from "@effect/platform"
-import { describe, expect, it } from "@effect/vitest"
+import { describe, expect, it, layer } from "@effect/vitest"
 import { ConfigProvider, Effect, Layer, Option } from "effect"
 import { TestLive } from "../../layers/Test.js"
 import { HttpAppLive } from "../../src/http/Server.js"
@@ -16,8 +16,10 @@ const appWith = (settings: Record<string, string> = {}) =>
 
 const header = (reply: Reply, name: string) => Option.getOrUndefined(Headers.get(reply.headers, name))
 const admin = Effect.map(Effect.orDie(bootstrapAdmin), ({ token }) => token)
+const preflight = (origin: string) =>
+  send("OPTIONS", "/api/v1/projects", { headers: { origin, "access-control-request-method": "POST", "access-control-request-headers": "authorization, content-type" } })
 
-describe("security headers", () => {
+layer(appWith())("security headers and CORS with the defaults", (it) => {
   it.effect("every API answer, success or refusal, forbids sniffing, framing, referrers, cross-origin reads and caching", () =>
     Effect.gen(function* () {
       const token = yield* admin
@@ -40,7 +42,7 @@ describe("security headers", () => {
           hsts: undefined
         })
       }
-    }).pipe(Effect.provide(appWith())))
+    }))
 
   it.effect("/docs gets a CSP that lets its page run on this origin only; the dashboard keeps its own", () =>
     Effect.gen(function* () {
@@ -53,17 +55,24 @@ describe("security headers", () => {
       expect(docs.text).not.toMatch(/<script[^>]+src=/)
       const dashboard = yield* get("/dashboard")
       expect(header(dashboard, "content-security-policy")).toMatch(/^default-src 'self'/)
-    }).pipe(Effect.provide(appWith())))
+    }))
 
-  it.effect("Strict-Transport-Security only when served over TLS", () =>
+  it.effect("CORS is off: a preflight is not answered with any Access-Control header", () =>
     Effect.gen(function* () {
-      expect(header(yield* get("/api/v1/me"), "strict-transport-security")).toBe("max-age=31536000; includeSubDomains")
-    }).pipe(Effect.provide(appWith({ SERVED_OVER_TLS: "true" }))))
+      const reply = yield* preflight("https://app.example.com")
+      expect(reply.status).toBe(405)
+      expect(header(reply, "access-control-allow-origin")).toBeUndefined()
+      expect(header(yield* get("/api/v1/me", undefined, { origin: "https://app.example.com" }), "access-control-allow-origin")).toBeUndefined()
+    }))
+})
 
-  it.effect("Server-Timing follows SERVER_TIMING: everyone with `all`, nobody with `off`", () =>
+describe("security headers by setting", () => {
+  it.effect("Strict-Transport-Security only when SERVED_OVER_TLS; Server-Timing for everyone with SERVER_TIMING=all", () =>
     Effect.gen(function* () {
-      expect(header(yield* get("/api/v1/me"), "server-timing")).toMatch(/^sql;dur=/)
-    }).pipe(Effect.provide(appWith({ SERVER_TIMING: "all" }))))
+      const reply = yield* get("/api/v1/me")
+      expect(header(reply, "strict-transport-security")).toBe("max-age=31536000; includeSubDomains")
+      expect(header(reply, "server-timing")).toMatch(/^sql;dur=/)
+    }).pipe(Effect.provide(appWith({ SERVED_OVER_TLS: "true", SERVER_TIMING: "all" }))))
 
   it.effect("Server-Timing off: not even for an admin", () =>
     Effect.gen(function* () {
@@ -71,18 +80,8 @@ describe("security headers", () => {
     }).pipe(Effect.provide(appWith({ SERVER_TIMING: "off" }))))
 })
 
-const preflight = (origin: string) =>
-  send("OPTIONS", "/api/v1/projects", { headers: { origin, "access-control-request-method": "POST", "access-control-request-headers": "authorization, content-type" } })
 
 describe("CORS", () => {
-  it.effect("is off by default: a preflight is not answered with any Access-Control header", () =>
-    Effect.gen(function* () {
-      const reply = yield* preflight("https://app.example.com")
-      expect(reply.status).toBe(405)
-      expect(header(reply, "access-control-allow-origin")).toBeUndefined()
-      expect(header(yield* get("/api/v1/me", undefined, { origin: "https://app.example.com" }), "access-control-allow-origin")).toBeUndefined()
-    }).pipe(Effect.provide(appWith())))
-
   it.effect("allows the configured origins, answers their preflight, never with credentials, and ignores others", () =>
     Effect.gen(function* () {
       const allowed = yield* preflight("https://app.example.com")
