@@ -1,6 +1,5 @@
-import { Duration, Effect, Layer, Redacted, Runtime, type Scope } from "effect"
-import { Redis as IORedis } from "ioredis"
-import { observeCommand } from "../events/Redis.js"
+import { Duration, Effect, Layer, type Redacted, type Scope } from "effect"
+import { failFastClient, observeCommand } from "../events/Redis.js"
 import { guardRedis } from "../resilience/Breakers.js"
 import { CacheError, CacheStore } from "./CacheStore.js"
 
@@ -21,39 +20,14 @@ export interface RedisCacheOptions {
  */
 export const makeRedisCacheStore = (options: RedisCacheOptions): Effect.Effect<typeof CacheStore.Service, never, Scope.Scope> =>
   Effect.gen(function* () {
-    const runtime = yield* Effect.runtime<never>()
-    const log = Runtime.runFork(runtime)
-    const timeoutMs = Math.max(1, Duration.toMillis(options.timeout))
-    const client = yield* Effect.acquireRelease(
-      Effect.sync(() => {
-        const redis = new IORedis(Redacted.value(options.url), {
-          connectionName: "flowboard:cache",
-          enableOfflineQueue: false,
-          maxRetriesPerRequest: 0,
-          commandTimeout: timeoutMs,
-          retryStrategy: (attempt) => Math.min(25 * 2 ** attempt, 2000)
-        })
-        let healthy = true
-        redis.on("ready", () => {
-          if (!healthy) log(Effect.logInfo("Redis cache connection restored"))
-          healthy = true
-        })
-        redis.on("error", (error: Error) => {
-          if (healthy) log(Effect.logWarning(`Redis cache connection lost; reads go to the database: ${error.message}`))
-          healthy = false
-        })
-        return redis
-      }),
-      (redis) => Effect.sync(() => redis.disconnect())
-    )
-    // Without an offline queue every command fails until the connection is up: wait for it a
-    // little (bounded; a Redis that is away only means reads go to the database meanwhile).
-    yield* Effect.async<void>((resume) => {
-      if (client.status === "ready") return resume(Effect.void)
-      const ready = () => resume(Effect.void)
-      client.once("ready", ready)
-      return Effect.sync(() => client.off("ready", ready))
-    }).pipe(Effect.timeoutOption(Duration.seconds(1)))
+    const client = yield* failFastClient({
+      url: options.url,
+      role: "cache",
+      timeoutMs: Math.max(1, Duration.toMillis(options.timeout)),
+      readyWithinMs: 1000,
+      lost: "Redis cache connection lost; reads go to the database",
+      restored: "Redis cache connection restored"
+    })
     const key = (k: string) => `${options.prefix}cache:${k}`
     const call = <A>(command: string, run: () => Promise<A>): Effect.Effect<A, CacheError> =>
       Effect.tryPromise({ try: run, catch: (cause) => new CacheError({ operation: command, cause }) }).pipe(

@@ -91,6 +91,67 @@ const acquire = (options: RedisOptions, role: string, commandTimeout: number | u
     )
   })
 
+export interface FailFastOptions {
+  readonly url: Redacted.Redacted
+  /** Names the connection (`flowboard:<role>`). */
+  readonly role: string
+  /** Every command is given up after this. */
+  readonly timeoutMs: number
+  /** How long to wait for the first connection, in wall time (a layer built under a test clock must not hang). */
+  readonly readyWithinMs: number
+  /** The log lines of a lost and a restored connection, in the caller's words. */
+  readonly lost: string
+  readonly restored: string
+}
+
+/**
+ * A connection for callers that fail open rather than wait (the read cache, the rate limiter):
+ * the event pipeline's connection queues commands while it reconnects; these have no offline
+ * queue, no retry of a command and a timeout on every command, so while Redis is away each call
+ * fails at once and the caller does without. Waits for the first connection up to `readyWithinMs`.
+ */
+export const failFastClient = (options: FailFastOptions): Effect.Effect<IORedis, never, Scope.Scope> =>
+  Effect.gen(function* () {
+    const log = Runtime.runFork(yield* Effect.runtime<never>())
+    const client = yield* Effect.acquireRelease(
+      Effect.sync(() => {
+        const redis = new IORedis(Redacted.value(options.url), {
+          connectionName: `flowboard:${options.role}`,
+          enableOfflineQueue: false,
+          maxRetriesPerRequest: 0,
+          commandTimeout: options.timeoutMs,
+          retryStrategy: (attempt) => Math.min(25 * 2 ** attempt, 2000)
+        })
+        let healthy = true
+        redis.on("ready", () => {
+          if (!healthy) log(Effect.logInfo(options.restored))
+          healthy = true
+        })
+        redis.on("error", (error: Error) => {
+          if (healthy) log(Effect.logWarning(`${options.lost}: ${error.message}`))
+          healthy = false
+        })
+        return redis
+      }),
+      (redis) => Effect.sync(() => redis.disconnect())
+    )
+    yield* Effect.async<void>((resume) => {
+      if (client.status === "ready") return resume(Effect.void)
+      const done = () => {
+        clearTimeout(timer)
+        client.off("ready", done)
+        resume(Effect.void)
+      }
+      const timer = setTimeout(done, options.readyWithinMs)
+      client.once("ready", done)
+      return Effect.sync(() => {
+        clearTimeout(timer)
+        client.off("ready", done)
+      })
+    })
+    return client
+  })
+
 export const make = (options: RedisOptions): Effect.Effect<Context.Tag.Service<Redis>, never, Scope.Scope> =>
   Effect.gen(function* () {
     const commands = yield* acquire(options, "commands", options.commandTimeoutMs ?? 5000)

@@ -15,16 +15,16 @@ import type { RateLimiter } from "../security/RateLimiter.js"
 import type { Charge } from "../security/RateLimitStore.js"
 import type { AuthBlockSettings, RateLimitSettings } from "../security/SecurityConfig.js"
 import { countSecurityEvent } from "../security/SecurityEvents.js"
-import { matchOperation, pathnameOf } from "./RouteTemplate.js"
+import { pathnameOf } from "./RouteTemplate.js"
 
-/** Operations that start a job or replay events: their own small budget, on top of a write. */
-const EXPENSIVE = new Set([
-  "/api/v1/projects/:projectId/tasks/bulk",
-  "/api/v1/projects/:projectId/import",
-  "/api/v1/projects/:projectId/export",
-  "/api/v1/admin/dead-letters/:deadLetterId/replay",
-  "/api/v1/admin/dead-letters/replay"
-])
+/**
+ * Operations that start a job or replay events (bulk, import, export, dead-letter replay): their
+ * own small budget, on top of a write. Matched on the path alone: the guards before have already
+ * matched the route, and this runs on every write.
+ */
+const EXPENSIVE_PATH = /^\/api\/v1\/(?:projects\/[^/]+\/(?:tasks\/bulk|import|export)|admin\/dead-letters\/(?:[^/]+\/)?replay)$/
+
+export const isExpensive = (pathname: string): boolean => EXPENSIVE_PATH.test(pathname)
 
 const READS = new Set(["GET", "HEAD", "OPTIONS"])
 
@@ -85,8 +85,7 @@ export const rateLimit = (settings: RateLimiting) => {
     if (prefix === null) return [{ name: "anonymous", key: `address:${address}:anonymous`, policy: policies.anonymous, cost: 1 }]
     if (READS.has(method)) return [{ name: "read", key: `key:${prefix}:read`, policy: policies.read, cost: 1 }]
     const write: Named = { name: "write", key: `key:${prefix}:write`, policy: policies.write, cost: 1 }
-    const operation = matchOperation(method, pathname).operation
-    return Option.isSome(operation) && EXPENSIVE.has(operation.value.path)
+    return isExpensive(pathname)
       ? [write, { name: "expensive", key: `key:${prefix}:expensive`, policy: policies.expensive, cost: 1 }]
       : [write]
   }

@@ -30,8 +30,6 @@ export class RateLimiter extends Context.Tag("flowboard/RateLimiter")<
   {
     readonly admit: (blocks: ReadonlyArray<string>, charges: ReadonlyArray<Charge>) => Effect.Effect<Admission>
     readonly fail: (failure: Failure) => Effect.Effect<ReadonlyArray<NewBlock>>
-    /** The store deciding now. */
-    readonly store: Effect.Effect<"redis" | "memory">
   }
 >() {}
 
@@ -77,8 +75,7 @@ const makeRateLimiter = Effect.gen(function* () {
   return {
     limiter: RateLimiter.of({
       admit: (blocks, charges) => withFallback((store) => store.admit(blocks, charges)),
-      fail: (failure) => withFallback((store) => store.fail(failure)),
-      store: Effect.sync(() => (shared === null || failingSince !== null ? "memory" : "redis"))
+      fail: (failure) => withFallback((store) => store.fail(failure))
     }),
     status
   }

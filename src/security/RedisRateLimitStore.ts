@@ -1,7 +1,6 @@
-import { Duration, Effect, Layer, Redacted, Runtime, type Scope } from "effect"
-import { Redis as IORedis } from "ioredis"
+import { Duration, Effect, Layer, type Redacted, type Scope } from "effect"
 import { createHash } from "node:crypto"
-import { observeCommand } from "../events/Redis.js"
+import { failFastClient, observeCommand } from "../events/Redis.js"
 import { guardRedis } from "../resilience/Breakers.js"
 import type { Decision } from "./Gcra.js"
 import { type Admission, type NewBlock, RateLimitStore, RateLimitStoreError } from "./RateLimitStore.js"
@@ -113,52 +112,19 @@ export interface RedisRateLimitOptions {
 }
 
 /**
- * A connection of its own, tuned like the read cache's for failing fast (no offline queue, no
- * retry, a timeout per command): while Redis is away a check must not wait, the limiter falls
- * back to its local store at once. Every call goes through the `redis` breaker.
+ * A fail-fast connection of its own (`failFastClient`): while Redis is away a check must not
+ * wait, the limiter falls back to its local store at once. Every call goes through the `redis`
+ * breaker.
  */
 export const makeRedisRateLimitStore = (options: RedisRateLimitOptions): Effect.Effect<typeof RateLimitStore.Service, never, Scope.Scope> =>
   Effect.gen(function* () {
-    const runtime = yield* Effect.runtime<never>()
-    const log = Runtime.runFork(runtime)
-    const timeoutMs = Math.max(1, Duration.toMillis(options.timeout))
-    const client = yield* Effect.acquireRelease(
-      Effect.sync(() => {
-        const redis = new IORedis(Redacted.value(options.url), {
-          connectionName: "flowboard:ratelimit",
-          enableOfflineQueue: false,
-          maxRetriesPerRequest: 0,
-          commandTimeout: timeoutMs,
-          retryStrategy: (attempt) => Math.min(25 * 2 ** attempt, 2000)
-        })
-        let healthy = true
-        redis.on("ready", () => {
-          if (!healthy) log(Effect.logInfo("Redis rate-limit connection restored: budgets are shared again"))
-          healthy = true
-        })
-        redis.on("error", (error: Error) => {
-          if (healthy) log(Effect.logWarning(`Redis rate-limit connection lost; each process limits on its own: ${error.message}`))
-          healthy = false
-        })
-        return redis
-      }),
-      (redis) => Effect.sync(() => redis.disconnect())
-    )
-    // Without an offline queue every command fails until the connection is up: wait for it up to
-    // 250 ms of wall time (not `Clock` time: a layer built under a test clock must not hang).
-    yield* Effect.async<void>((resume) => {
-      if (client.status === "ready") return resume(Effect.void)
-      const done = () => {
-        clearTimeout(timer)
-        client.off("ready", done)
-        resume(Effect.void)
-      }
-      const timer = setTimeout(done, 250)
-      client.once("ready", done)
-      return Effect.sync(() => {
-        clearTimeout(timer)
-        client.off("ready", done)
-      })
+    const client = yield* failFastClient({
+      url: options.url,
+      role: "ratelimit",
+      timeoutMs: Math.max(1, Duration.toMillis(options.timeout)),
+      readyWithinMs: 250,
+      lost: "Redis rate-limit connection lost; each process limits on its own",
+      restored: "Redis rate-limit connection restored: budgets are shared again"
     })
 
     const key = (k: string) => `${options.prefix}rl:${k}`

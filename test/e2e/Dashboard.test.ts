@@ -1,15 +1,9 @@
 import { HttpServer } from "@effect/platform"
-import { NodeHttpServer } from "@effect/platform-node"
 import { describe, expect, it } from "@effect/vitest"
-import { Effect, Layer, Logger, LogLevel } from "effect"
-import { existsSync } from "node:fs"
-import { createServer } from "node:http"
-import { chromium } from "playwright-core"
-import { TestLive } from "../../layers/Test.js"
-import { HttpAppLive } from "../../src/http/Server.js"
+import { Effect, Logger, LogLevel } from "effect"
 import { bootstrapAdmin } from "../support/TestApi.js"
+import { BrowserServerLive, browserRunnable, launchBrowser } from "../support/Browser.js"
 
-const CHROMIUM = "/usr/bin/chromium"
 const ARTIFACT = new URL("./artifacts/dashboard.png", import.meta.url)
 /** What the functions evaluated in the page use of it (this project compiles without the DOM library). */
 declare const document: {
@@ -17,23 +11,7 @@ declare const document: {
   getElementById(id: string): { readonly textContent: string | null } | null
 }
 
-/** CI (REQUIRE_SERVICES=1) insists on the browser; elsewhere its absence skips the suite. */
-const runnable = existsSync(CHROMIUM) || process.env["REQUIRE_SERVICES"] === "1"
-
-/** The real server on a free port, over the in-memory layers, on the live clock. */
-const ServerLive = HttpAppLive.pipe(Layer.provideMerge(TestLive), Layer.provideMerge(NodeHttpServer.layer(createServer, { port: 0, host: "127.0.0.1" })))
-
-const launch = Effect.acquireRelease(
-  Effect.promise(() =>
-    chromium.launch({
-      executablePath: CHROMIUM,
-      args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-    })
-  ),
-  (browser) => Effect.promise(() => browser.close())
-)
-
-describe.skipIf(!runnable)("the dashboard in a browser", () => {
+describe.skipIf(!browserRunnable)("the dashboard in a browser", () => {
   it.scopedLive(
     "an admin signs in, the numbers move with traffic, and the page breaks no CSP rule",
     () =>
@@ -41,7 +19,7 @@ describe.skipIf(!runnable)("the dashboard in a browser", () => {
         const { token } = yield* Effect.orDie(bootstrapAdmin)
         const address = (yield* HttpServer.HttpServer).address
         const base = address._tag === "TcpAddress" ? `http://127.0.0.1:${address.port}` : "unreachable"
-        const browser = yield* launch
+        const browser = yield* launchBrowser
         const page = yield* Effect.promise(() => browser.newPage({ viewport: { width: 1280, height: 900 } }))
         const console: Array<string> = []
         page.on("console", (message) => console.push(`${message.type()}: ${message.text()}`))
@@ -74,7 +52,7 @@ describe.skipIf(!runnable)("the dashboard in a browser", () => {
         yield* Effect.promise(() => page.screenshot({ path: ARTIFACT.pathname, fullPage: true }))
         expect(console.filter((line) => /Content.Security.Policy|Refused to|pageerror/i.test(line))).toEqual([])
         expect(console.filter((line) => line.startsWith("error"))).toEqual([])
-      }).pipe(Effect.scoped, Effect.provide(ServerLive), Effect.provide(Logger.minimumLogLevel(LogLevel.Warning))),
+      }).pipe(Effect.scoped, Effect.provide(BrowserServerLive), Effect.provide(Logger.minimumLogLevel(LogLevel.Warning))),
     30_000
   )
 })

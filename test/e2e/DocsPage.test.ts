@@ -1,39 +1,18 @@
 import { HttpServer } from "@effect/platform"
-import { NodeHttpServer } from "@effect/platform-node"
 import { describe, expect, it } from "@effect/vitest"
-import { Effect, Layer } from "effect"
-import { existsSync } from "node:fs"
-import { createServer } from "node:http"
-import { chromium } from "playwright-core"
-import { TestLive } from "../../layers/Test.js"
-import { HttpAppLive } from "../../src/http/Server.js"
+import { Effect } from "effect"
+import { BrowserServerLive, browserRunnable, launchBrowser } from "../support/Browser.js"
 
-const CHROMIUM = "/usr/bin/chromium"
 declare const document: { querySelectorAll(selector: string): { readonly length: number } }
 
-/** CI (REQUIRE_SERVICES=1) insists on the browser; elsewhere its absence skips the suite. */
-const runnable = existsSync(CHROMIUM) || process.env["REQUIRE_SERVICES"] === "1"
-
-const ServerLive = HttpAppLive.pipe(Layer.provideMerge(TestLive), Layer.provideMerge(NodeHttpServer.layer(createServer, { port: 0, host: "127.0.0.1" })))
-
-const launch = Effect.acquireRelease(
-  Effect.promise(() =>
-    chromium.launch({
-      executablePath: CHROMIUM,
-      args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-    })
-  ),
-  (browser) => Effect.promise(() => browser.close())
-)
-
-describe.skipIf(!runnable)("the API reference (/docs) in a browser", () => {
+describe.skipIf(!browserRunnable)("the API reference (/docs) in a browser", () => {
   it.scopedLive(
     "renders the operations under its CSP and asks no host but this one for anything",
     () =>
       Effect.gen(function* () {
         const address = (yield* HttpServer.HttpServer).address
         const base = address._tag === "TcpAddress" ? `http://127.0.0.1:${address.port}` : "unreachable"
-        const browser = yield* launch
+        const browser = yield* launchBrowser
         const page = yield* Effect.promise(() => browser.newPage({ viewport: { width: 1280, height: 900 } }))
         const console: Array<string> = []
         const elsewhere: Array<string> = []
@@ -50,7 +29,7 @@ describe.skipIf(!runnable)("the API reference (/docs) in a browser", () => {
         yield* Effect.promise(() => page.waitForTimeout(1_000))
         expect(elsewhere).toEqual([])
         expect(console.filter((line) => /Content.Security.Policy|Refused to|pageerror/i.test(line))).toEqual([])
-      }).pipe(Effect.provide(ServerLive)),
+      }).pipe(Effect.provide(BrowserServerLive)),
     60_000
   )
 })
