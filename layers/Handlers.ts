@@ -1,4 +1,5 @@
 import { Effect } from "effect"
+import { AttachmentContentHandler } from "../src/events/handlers/AttachmentContentHandler.js"
 import { ReadModelHandlers } from "../src/events/handlers/index.js"
 import { handlersLayer } from "../src/events/HandlerRegistry.js"
 
@@ -9,5 +10,5 @@ import { handlersLayer } from "../src/events/HandlerRegistry.js"
  * The live stream has no handler: each API process tails the outbox itself (`LiveEvents`).
  */
 export const HandlersLive = handlersLayer(
-  Effect.all([...ReadModelHandlers])
+  Effect.all([...ReadModelHandlers, AttachmentContentHandler])
 )

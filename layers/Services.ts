@@ -4,6 +4,7 @@ import { CachedViews } from "../src/cache/CachedViews.js"
 import { Outbox } from "../src/events/Outbox.js"
 import { ActivityService } from "../src/services/ActivityService.js"
 import { AuthService } from "../src/services/AuthService.js"
+import { AttachmentService } from "../src/services/AttachmentService.js"
 import { BoardService } from "../src/services/BoardService.js"
 import { CommentService } from "../src/services/CommentService.js"
 import { DeadLetterService } from "../src/services/DeadLetterService.js"
@@ -29,6 +30,7 @@ export const servicesWith = <ROut, E, R>(handlers: Layer.Layer<ROut | HandlerReg
   TaskService.Default,
   CommentService.Default,
   JobsLive,
+  AttachmentService.Default,
   ActivityService.Default,
   ProjectProgressService.Default,
   DeadLetterService.Default,

@@ -5,6 +5,8 @@ import m0003 from "./0003_inbox_dead_letters.js"
 import m0004 from "./0004_read_models.js"
 import m0005 from "./0005_jobs.js"
 import m0006 from "./0006_outbox_wake_up_after_commit.js"
+import m0007 from "./0007_audit.js"
+import m0008 from "./0008_attachments.js"
 
 const all = {
   "0001_initial": m0001,
@@ -12,7 +14,9 @@ const all = {
   "0003_inbox_dead_letters": m0003,
   "0004_read_models": m0004,
   "0005_jobs": m0005,
-  "0006_outbox_wake_up_after_commit": m0006
+  "0006_outbox_wake_up_after_commit": m0006,
+  "0007_audit": m0007,
+  "0008_attachments": m0008
 }
 
 /** Forward-only migrations, loaded statically so they work from source, tests and bundles. */

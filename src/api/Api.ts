@@ -11,6 +11,8 @@ import {
   ValidationError
 } from "../domain/Errors.js"
 import { ActivityApi } from "./ActivityApi.js"
+import { AttachmentsApi } from "./AttachmentsApi.js"
+import { AuditApi } from "./AuditApi.js"
 import { BoardApi } from "./BoardApi.js"
 import { DatabaseInsightApi } from "./DatabaseInsightApi.js"
 import { DeadLettersApi } from "./DeadLettersApi.js"
@@ -28,6 +30,7 @@ export class Api extends HttpApi.make("flowboard")
   .add(ProjectsApi.middleware(Authentication).prefix("/api/v1"))
   .add(BoardApi.middleware(Authentication).prefix("/api/v1"))
   .add(TasksApi.middleware(Authentication).prefix("/api/v1"))
+  .add(AttachmentsApi.middleware(Authentication).prefix("/api/v1"))
   .add(ActivityApi.middleware(Authentication).prefix("/api/v1"))
   .add(LiveEventsApi.middleware(LiveAuthentication).prefix("/api/v1"))
   .add(DeadLettersApi.middleware(Authentication).prefix("/api/v1"))
@@ -48,5 +51,5 @@ export class Api extends HttpApi.make("flowboard")
   .annotate(OpenApi.Transform, documentAsServed)
   .annotate(
     OpenApi.Description,
-    "Projects, Kanban boards and tasks. Every failure answers with one JSON shape: `_tag`, `message`, `status`, `issues` (validation) and `correlationId` (also in the `X-Request-Id` header). Request bodies are JSON (`Content-Type: application/json`, else 415). A path that exists, called with a method it does not take, answers `405 MethodNotAllowed` with an `Allow` header; an unknown path `404`. Every `503` carries `Retry-After`. Requests are rate limited per API key (reads, writes, expensive operations) and per client address without a key: every limited answer carries the `RateLimit-Policy` and `RateLimit` headers (draft-ietf-httpapi-ratelimit-headers, e.g. `\"read\";q=3000;w=60` and `\"read\";r=2999;t=1`), and a refusal is `429 TooManyRequests` with `Retry-After`. Repeated failed authentication blocks the address or key prefix (`429`)."
+    "Projects, Kanban boards and tasks. Every failure answers with one JSON shape: `_tag`, `message`, `status`, `issues` (validation) and `correlationId` (also in the `X-Request-Id` header). Request bodies are JSON (`Content-Type: application/json`, else 415), but for attachment uploads (`multipart/form-data`). A path that exists, called with a method it does not take, answers `405 MethodNotAllowed` with an `Allow` header; an unknown path `404`. Every `503` carries `Retry-After`. Requests are rate limited per API key (reads, writes, expensive operations) and per client address without a key: every limited answer carries the `RateLimit-Policy` and `RateLimit` headers (draft-ietf-httpapi-ratelimit-headers, e.g. `\"read\";q=3000;w=60` and `\"read\";r=2999;t=1`), and a refusal is `429 TooManyRequests` with `Retry-After`. Repeated failed authentication blocks the address or key prefix (`429`)."
   ) {}

@@ -1,7 +1,7 @@
 import type { DateTime, Either, ParseResult } from "effect"
 import { Schema } from "effect"
 import type { AggregateType, DomainEvent, EventType } from "./Events.js"
-import { ColumnId, CommentId, EventId, newId, ProjectId, UserId } from "./Ids.js"
+import { AttachmentId, ColumnId, CommentId, EventId, newId, ProjectId, UserId } from "./Ids.js"
 import { KeyScope, ProjectRole, ProjectStatus, UserRole } from "./Model.js"
 
 /**
@@ -173,6 +173,27 @@ export class CommentDeletedV1 extends Schema.Class<CommentDeletedV1>("CommentDel
   get type() { return CommentDeletedV1.type }
 }
 
+// ---- attachments ---------------------------------------------------------------------------
+
+/** The attachment as it was stored (as it was, for a deletion); `filename` is the normalised name. */
+const AttachmentFields = {
+  projectId: ProjectId,
+  attachmentId: AttachmentId,
+  filename: Schema.String,
+  contentType: Schema.String,
+  size: Schema.Int
+}
+
+export class AttachmentAddedV1 extends Schema.Class<AttachmentAddedV1>("AttachmentAddedV1")(AttachmentFields) {
+  static readonly type = "attachment.added.v1" as const
+  get type() { return AttachmentAddedV1.type }
+}
+
+export class AttachmentDeletedV1 extends Schema.Class<AttachmentDeletedV1>("AttachmentDeletedV1")(AttachmentFields) {
+  static readonly type = "attachment.deleted.v1" as const
+  get type() { return AttachmentDeletedV1.type }
+}
+
 // ---- users and keys ------------------------------------------------------------------------
 
 export class UserCreatedV1 extends Schema.Class<UserCreatedV1>("UserCreatedV1")({ email: Schema.String, role: UserRole }) {
@@ -225,6 +246,8 @@ export const TypedPayload = Schema.Union(
   keyed(TaskOverdueV1),
   keyed(CommentAddedV1),
   keyed(CommentDeletedV1),
+  keyed(AttachmentAddedV1),
+  keyed(AttachmentDeletedV1),
   keyed(UserCreatedV1),
   keyed(ApiKeyCreatedV1),
   keyed(ApiKeyRevokedV1)
@@ -264,6 +287,8 @@ export const PayloadClasses: { readonly [T in EventType]: Schema.Schema<PayloadO
   "task.overdue.v1": TaskOverdueV1,
   "comment.added.v1": CommentAddedV1,
   "comment.deleted.v1": CommentDeletedV1,
+  "attachment.added.v1": AttachmentAddedV1,
+  "attachment.deleted.v1": AttachmentDeletedV1,
   "user.created.v1": UserCreatedV1,
   "apikey.created.v1": ApiKeyCreatedV1,
   "apikey.revoked.v1": ApiKeyRevokedV1
@@ -286,7 +311,7 @@ export const encodePayload = <T extends EventType>(type: T, payload: PayloadOf<T
 
 /**
  * The aggregate whose stream each event type belongs to: columns and members are part of their
- * project, comments of their task. Per-aggregate ordering (the relay's, the consumers') and the
+ * project, comments and attachments of their task. Per-aggregate ordering (the relay's, the consumers') and the
  * version an event carries are the aggregate's, so an event filed under the wrong one would be
  * ordered against the wrong history.
  */
@@ -310,6 +335,8 @@ export const aggregateOfEvent = {
   "task.overdue.v1": "task",
   "comment.added.v1": "task",
   "comment.deleted.v1": "task",
+  "attachment.added.v1": "task",
+  "attachment.deleted.v1": "task",
   "user.created.v1": "user",
   "apikey.created.v1": "apikey",
   "apikey.revoked.v1": "apikey"

@@ -84,8 +84,12 @@ export class LengthRequired extends Schema.TaggedError<LengthRequired>()(
 
 export class PayloadTooLarge extends Schema.TaggedError<PayloadTooLarge>()(
   "PayloadTooLarge",
-  { ...context, message: Schema.String },
-  HttpApiSchema.annotations({ status: 413, description: "The request body is larger than `MAX_BODY_BYTES` (8 MiB by default)" })
+  { ...context, message: Schema.String, limit: Schema.optional(Schema.Int) },
+  HttpApiSchema.annotations({
+    status: 413,
+    description:
+      "The request body is larger than `MAX_BODY_BYTES` (8 MiB by default), or an attachment larger than `ATTACHMENT_MAX_BYTES` (10 MiB by default, `limit`)"
+  })
 ) {}
 
 export class MethodNotAllowed extends Schema.TaggedError<MethodNotAllowed>()(
@@ -96,8 +100,22 @@ export class MethodNotAllowed extends Schema.TaggedError<MethodNotAllowed>()(
 
 export class UnsupportedMediaType extends Schema.TaggedError<UnsupportedMediaType>()(
   "UnsupportedMediaType",
-  { ...context, message: Schema.String },
-  HttpApiSchema.annotations({ status: 415, description: "A request body must be JSON, labelled `Content-Type: application/json`" })
+  { ...context, message: Schema.String, detectedType: Schema.optional(Schema.String) },
+  HttpApiSchema.annotations({
+    status: 415,
+    description:
+      "A request body must be JSON, labelled `Content-Type: application/json` (an upload: `multipart/form-data`); an attachment whose bytes are of a type not allowed, or not one its extension allows, names the type found (`detectedType`)"
+  })
+) {}
+
+/** The project's attachments would take more than its quota; `used` and `quota` say by how much. */
+export class AttachmentQuotaExceeded extends Schema.TaggedError<AttachmentQuotaExceeded>()(
+  "AttachmentQuotaExceeded",
+  { ...context, message: Schema.String, quota: Schema.Int, used: Schema.Int, size: Schema.Int },
+  HttpApiSchema.annotations({
+    status: 409,
+    description: "The project's attachments would exceed its quota (`ATTACHMENT_PROJECT_QUOTA`): `used` bytes of `quota`, this file `size`; delete some first"
+  })
 ) {}
 
 export class RequestHeaderFieldsTooLarge extends Schema.TaggedError<RequestHeaderFieldsTooLarge>()(

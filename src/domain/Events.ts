@@ -28,6 +28,8 @@ export const EventType = Schema.Literal(
   "task.overdue.v1",
   "comment.added.v1",
   "comment.deleted.v1",
+  "attachment.added.v1",
+  "attachment.deleted.v1",
   "user.created.v1",
   "apikey.created.v1",
   "apikey.revoked.v1"

@@ -15,6 +15,8 @@ export const TaskId = Uuid.pipe(Schema.brand("TaskId"))
 export type TaskId = typeof TaskId.Type
 export const CommentId = Uuid.pipe(Schema.brand("CommentId"))
 export type CommentId = typeof CommentId.Type
+export const AttachmentId = Uuid.pipe(Schema.brand("AttachmentId"))
+export type AttachmentId = typeof AttachmentId.Type
 export const EventId = Uuid.pipe(Schema.brand("EventId"))
 export type EventId = typeof EventId.Type
 

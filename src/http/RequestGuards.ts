@@ -1,6 +1,7 @@
 import { type HttpApp, HttpIncomingMessage, HttpServerRequest, HttpServerResponse } from "@effect/platform"
 import { Effect, Option } from "effect"
 import { Issue, LengthRequired, MethodNotAllowed, PayloadTooLarge, UnsupportedMediaType, ValidationError } from "../domain/Errors.js"
+import { uploadBodyLimit } from "../config/AttachmentConfig.js"
 import { matchOperation, pathnameOf } from "./RouteTemplate.js"
 
 /**
@@ -17,7 +18,11 @@ type Refusal = LengthRequired | MethodNotAllowed | PayloadTooLarge | Unsupported
 
 const refuse = (status: number, error: Refusal, headers: Record<string, string> = {}) =>
   HttpServerResponse.unsafeJson(
-    error._tag === "ValidationError" ? { _tag: error._tag, message: error.message, issues: error.issues } : { _tag: error._tag, message: error.message },
+    error._tag === "ValidationError"
+      ? { _tag: error._tag, message: error.message, issues: error.issues }
+      : error._tag === "PayloadTooLarge" && error.limit !== undefined
+      ? { _tag: error._tag, message: error.message, limit: error.limit }
+      : { _tag: error._tag, message: error.message },
     { status, headers }
   )
 
@@ -53,6 +58,13 @@ export const nestsDeeperThan = (text: string, limit: number): boolean => {
   return false
 }
 
+/** `multipart/form-data` with the boundary its parts are separated by. */
+export const isMultipartType = (header: string | undefined): boolean => {
+  if (header === undefined) return false
+  const [type = "", ...params] = header.split(";").map((part) => part.trim())
+  return type.toLowerCase() === "multipart/form-data" && params.some((param) => /^boundary=("[^"]+"|[^\s"]+)$/i.test(param))
+}
+
 const decodes = (segment: string): boolean => {
   try {
     decodeURIComponent(segment)
@@ -78,9 +90,13 @@ const hasBody = (request: HttpServerRequest.HttpServerRequest): boolean => {
  * a body wants it as JSON (415 otherwise, also when the type is missing: a form-encoded body
  * used to be decoded as if it were the payload); a body sent to one that takes none must still
  * say it is JSON. The read limit stays in place below, in case a length is ever not what Node frames.
+ *
+ * An upload (an operation whose body is `multipart/form-data`, attachments) has its own limit:
+ * a file of `attachmentMaxBytes` and its framing (`uploadBodyLimit`), not `maxBytes`; it must
+ * say it is multipart, with a boundary; its body is left unread for the handler to stream.
  */
 export const guardRequests =
-  (maxBytes: number) =>
+  (maxBytes: number, attachmentMaxBytes: number = maxBytes) =>
   <E, R>(app: HttpApp.Default<E, R>): HttpApp.Default<E, R> =>
     Effect.gen(function* () {
       const request = yield* HttpServerRequest.HttpServerRequest
@@ -100,6 +116,17 @@ export const guardRequests =
       const length = request.headers["content-length"]
       if (length === undefined && request.headers["transfer-encoding"] !== undefined) {
         return refuse(411, new LengthRequired({ message: "a request body needs a Content-Length header" }))
+      }
+      if (match.operation.value.multipart) {
+        const uploadMax = uploadBodyLimit(attachmentMaxBytes)
+        if (Number(length ?? "0") > uploadMax) {
+          const message = `request body larger than ${uploadMax} bytes: an attachment may have ${attachmentMaxBytes} (ATTACHMENT_MAX_BYTES)`
+          return refuse(413, new PayloadTooLarge({ message, limit: attachmentMaxBytes }))
+        }
+        if (!isMultipartType(request.headers["content-type"])) {
+          return refuse(415, new UnsupportedMediaType({ message: "send the file as multipart/form-data (with its boundary), one part named file" }))
+        }
+        return yield* HttpIncomingMessage.withMaxBodySize(app, Option.some(uploadMax))
       }
       if (Number(length ?? "0") > maxBytes) return refuse(413, new PayloadTooLarge({ message: `request body larger than ${maxBytes} bytes` }))
       const body = hasBody(request)

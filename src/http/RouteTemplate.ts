@@ -1,4 +1,4 @@
-import { HttpApi, type HttpServerRequest } from "@effect/platform"
+import { HttpApi, HttpApiSchema, type HttpServerRequest } from "@effect/platform"
 import { Option, type Tracer } from "effect"
 import { Api } from "../api/Api.js"
 
@@ -23,11 +23,13 @@ interface Template {
   readonly params: number
   /** The operation takes a JSON body. */
   readonly payload: boolean
+  /** The operation takes a `multipart/form-data` body (an upload), streamed by its handler. */
+  readonly multipart: boolean
 }
 
-const compile = (method: string, path: string, payload = false): Template => {
+const compile = (method: string, path: string, payload = false, multipart = false): Template => {
   const segments = path.split("/").filter((s) => s !== "")
-  return { method, path, segments, params: segments.filter((s) => s.startsWith(":")).length, payload }
+  return { method, path, segments, params: segments.filter((s) => s.startsWith(":")).length, payload: payload && !multipart, multipart }
 }
 
 let templates: ReadonlyArray<Template> | undefined
@@ -40,7 +42,8 @@ const allTemplates = (): ReadonlyArray<Template> => {
       onGroup: () => {},
       onEndpoint: ({ endpoint }) => {
         // A GET's "payload" is its query string; only a body-carrying method takes a JSON body.
-        found.push(compile(endpoint.method, endpoint.path, Option.isSome(endpoint.payloadSchema) && endpoint.method !== "GET"))
+        const multipart = Option.exists(endpoint.payloadSchema, (schema) => HttpApiSchema.getMultipartStream(schema.ast) !== undefined)
+        found.push(compile(endpoint.method, endpoint.path, Option.isSome(endpoint.payloadSchema) && endpoint.method !== "GET", multipart))
       }
     })
     templates = found.sort((a, b) => a.params - b.params)
@@ -62,7 +65,12 @@ export const matchTemplate = (method: string, pathname: string): Option.Option<s
 
 export interface RouteMatch {
   /** The operation `method path` names, if the API has one; `params` are its path parameters as sent. */
-  readonly operation: Option.Option<{ readonly path: string; readonly payload: boolean; readonly params: ReadonlyArray<readonly [name: string, raw: string]> }>
+  readonly operation: Option.Option<{
+    readonly path: string
+    readonly payload: boolean
+    readonly multipart: boolean
+    readonly params: ReadonlyArray<readonly [name: string, raw: string]>
+  }>
   /** Every method the API takes on this path (`HEAD` wherever `GET`); empty for an unknown path. */
   readonly allowed: ReadonlyArray<string>
 }
@@ -83,6 +91,7 @@ export const matchOperation = (method: string, pathname: string): RouteMatch => 
     operation: Option.map(Option.fromNullable(found), (t) => ({
       path: t.path,
       payload: t.payload,
+      multipart: t.multipart,
       params: t.segments.flatMap((s, i) => (s.startsWith(":") ? [[s.slice(1), segments[i]!] as const] : []))
     })),
     allowed: [...methods].sort()

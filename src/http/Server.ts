@@ -5,6 +5,7 @@ import { Api } from "../api/Api.js"
 import { isLiveEventsPath } from "../api/LiveEventsApi.js"
 import { MaxBodyBytes } from "../config/AppConfig.js"
 import { Draining, DrainOnShutdown } from "../observability/Draining.js"
+import { AttachmentMaxBytes } from "../config/AttachmentConfig.js"
 import { Health } from "../observability/Health.js"
 import { observeRequests, RequestWindow } from "../observability/RequestWindow.js"
 import { isUntraced } from "../observability/Tracing.js"
@@ -14,6 +15,7 @@ import { RateLimiter, RateLimiterLive } from "../security/RateLimiter.js"
 import { AuthBlockConfig, HeadersConfig, RateLimitConfig, TrustProxyConfig } from "../security/SecurityConfig.js"
 import { ActivityHttp } from "./ActivityHttp.js"
 import { AuthenticationLive } from "./Authentication.js"
+import { AttachmentsHttp } from "./AttachmentsHttp.js"
 import { BoardHttp } from "./BoardHttp.js"
 import { DashboardHttp } from "./DashboardHttp.js"
 import { DatabaseInsightHttp } from "./DatabaseInsightHttp.js"
@@ -31,7 +33,7 @@ import { TasksHttp } from "./TasksHttp.js"
 import { UsersHttp } from "./UsersHttp.js"
 
 export const ApiLive = HttpApiBuilder.api(Api).pipe(
-  Layer.provide([UsersHttp, ProjectsHttp, BoardHttp, TasksHttp, HealthHttp, JobsHttp, DeadLettersHttp, DatabaseInsightHttp, ActivityHttp, LiveEventsHttp]),
+  Layer.provide([UsersHttp, ProjectsHttp, BoardHttp, TasksHttp, AttachmentsHttp, HealthHttp, JobsHttp, DeadLettersHttp, DatabaseInsightHttp, ActivityHttp, LiveEventsHttp, AuditHttp]),
   Layer.provide(LiveAuthenticationLive),
   Layer.provide(AuthenticationLive)
 )
@@ -43,7 +45,7 @@ export const ApiLive = HttpApiBuilder.api(Api).pipe(
 const ObservabilityLive = Health.Default.pipe(Layer.provideMerge(Layer.mergeAll(RequestWindow.Default, Draining.Default, RateLimiterLive)))
 
 /** Inside the router, so that a refusal still gets the error shape and an access line. */
-const GuardsLive = HttpApiBuilder.middleware(Effect.map(MaxBodyBytes, guardRequests))
+const GuardsLive = HttpApiBuilder.middleware(Effect.zipWith(MaxBodyBytes, AttachmentMaxBytes, guardRequests))
 
 /**
  * Rate limits and authentication blocks: after the guards (a refusal by them costs no budget),

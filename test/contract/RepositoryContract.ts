@@ -2,6 +2,8 @@ import * as Vitest from "@effect/vitest"
 import type { Layer } from "effect"
 import type { ActivityRepository } from "../../src/repositories/ActivityRepository.js"
 import type { ApiKeyRepository } from "../../src/repositories/ApiKeyRepository.js"
+import type { AttachmentRepository } from "../../src/repositories/AttachmentRepository.js"
+import type { AuditRepository } from "../../src/repositories/AuditRepository.js"
 import type { ColumnRepository } from "../../src/repositories/ColumnRepository.js"
 import type { CommentRepository } from "../../src/repositories/CommentRepository.js"
 import type { DeadLetterRepository } from "../../src/repositories/DeadLetterRepository.js"
@@ -15,6 +17,8 @@ import type { Transactor } from "../../src/repositories/Transactor.js"
 import type { UserRepository } from "../../src/repositories/UserRepository.js"
 import { activityContract } from "./ActivityContract.js"
 import { apiKeyContract } from "./ApiKeyContract.js"
+import { attachmentContract } from "./AttachmentContract.js"
+import { auditContract } from "./AuditContract.js"
 import { columnContract } from "./ColumnContract.js"
 import { commentContract } from "./CommentContract.js"
 import { deadLetterContract } from "./DeadLetterContract.js"
@@ -41,6 +45,7 @@ export type RepositoryPorts =
   | ColumnRepository
   | TaskRepository
   | CommentRepository
+  | AttachmentRepository
   | OutboxRepository
   | InboxRepository
   | DeadLetterRepository
@@ -72,6 +77,7 @@ export const repositoryContract = (name: string, layer: Layer.Layer<RepositoryPo
     rebalanceContract(it)
     commentContract(it)
     outboxContract(it)
+    attachmentContract(it)
     inboxContract(it)
     deadLetterContract(it)
     activityContract(it)

@@ -53,7 +53,7 @@ const WorldLive = Layer.effect(
 const label = (route: RouteRow) => `${route.method} ${route.path} (${route.key})`
 
 const call = (f: Fixture, route: Route, auth: { readonly token?: string; readonly headers?: Record<string, string> }, ids: Record<string, string> = {}) =>
-  send(route.method, urlOf(f, route, ids), { ...auth, body: route.payload?.(f) })
+  send(route.method, urlOf(f, route, ids), { ...auth, body: route.payload?.(f), ...(route.form === undefined ? {} : { form: route.form(f) }) })
 
 /** Everything the refused requests could have touched: the project, and the owner's keys and the users. */
 const worldState = (w: World) =>
@@ -208,6 +208,8 @@ const roleMatrix: ReadonlyArray<readonly [EndpointKey, Readonly<Record<Role, num
   ["tasks.updateTask", { viewer: 403, editor: 200, owner: 200 }],
   ["tasks.moveTask", { viewer: 403, editor: 200, owner: 200 }],
   ["tasks.addComment", { viewer: 403, editor: 201, owner: 201 }],
+  ["attachments.uploadAttachment", { viewer: 403, editor: 201, owner: 201 }],
+  ["attachments.downloadAttachment", { viewer: 200, editor: 200, owner: 200 }],
   ["board.createColumn", { viewer: 403, editor: 201, owner: 201 }],
   ["board.updateColumn", { viewer: 403, editor: 200, owner: 200 }],
   // The project itself (name, description, status, deletion) and its membership are the owner's.

@@ -108,6 +108,10 @@ export interface SendOptions {
   readonly rawBody?: string
   /** The type of `rawBody`; `application/json` unless given. */
   readonly contentType?: string
+  /** Sent as `multipart/form-data` (an upload), its boundary chosen by the client. */
+  readonly form?: FormData
+  /** Sent as they are, labelled `contentType`: for bodies that are not text. */
+  readonly bytes?: Uint8Array
   readonly headers?: Record<string, string>
 }
 
@@ -121,6 +125,14 @@ export const send = (method: HttpMethod, path: string, options: SendOptions = {}
     if (options.headers !== undefined) request = HttpClientRequest.setHeaders(request, options.headers)
     if (options.rawBody !== undefined) request = HttpClientRequest.bodyText(request, options.rawBody, options.contentType ?? "application/json")
     else if (options.body !== undefined) request = HttpClientRequest.bodyUnsafeJson(request, options.body)
+    else if (options.form !== undefined) {
+      // Encoded up front, with its length, as browsers and curl send a form: Node's client would
+      // stream it chunked, which the server refuses (411) on a socket.
+      const encoded = new Response(options.form)
+      const bytes = new Uint8Array(yield* Effect.promise(() => encoded.arrayBuffer()))
+      request = HttpClientRequest.bodyUint8Array(request, bytes, encoded.headers.get("content-type") ?? "multipart/form-data")
+    }
+    else if (options.bytes !== undefined) request = HttpClientRequest.bodyUint8Array(request, options.bytes, options.contentType ?? "application/octet-stream")
     const response = yield* HttpClient.withScope(http).execute(request)
     // An event stream does not end: its status and headers are the reply, and the scope hangs up.
     const streaming = Option.exists(Headers.get(response.headers, "content-type"), (type) => type.startsWith("text/event-stream"))
@@ -192,18 +204,17 @@ export const decodeBody = <A, I>(schema: Schema.Schema<A, I>, reply: Reply): A =
 
 /**
  * All a member can read about a project, as raw JSON (the board holds the project, its columns
- * and every task): equal before and after means nothing changed.
+ * and every task; each task's comments and attachments): equal before and after means nothing changed.
  */
 export const snapshot = (token: string, projectId: string) =>
   Effect.gen(function* () {
     const board = yield* get(`/api/v1/projects/${projectId}/board`, token)
     const members = yield* get(`/api/v1/projects/${projectId}/members`, token)
     expect([board.status, members.status]).toEqual([200, 200])
-    const comments = yield* Effect.forEach(
-      decodeBody(BoardTaskIds, board).columns.flatMap((c) => c.tasks.map((t) => t.id)),
-      (id) => Effect.map(get(`/api/v1/tasks/${id}/comments?limit=200`, token), (r) => r.body)
-    )
-    return { board: board.body, members: members.body, comments }
+    const taskIds = decodeBody(BoardTaskIds, board).columns.flatMap((c) => c.tasks.map((t) => t.id))
+    const comments = yield* Effect.forEach(taskIds, (id) => Effect.map(get(`/api/v1/tasks/${id}/comments?limit=200`, token), (r) => r.body))
+    const attachments = yield* Effect.forEach(taskIds, (id) => Effect.map(get(`/api/v1/tasks/${id}/attachments?limit=200`, token), (r) => r.body))
+    return { board: board.body, members: members.body, comments, attachments }
   })
 
 /** Just enough of the board to read its order. */

@@ -46,7 +46,10 @@ const namedPaths = [
   "/api/v1/projects/{projectId}/tasks",
   "/api/v1/tasks/{taskId}",
   "/api/v1/tasks/{taskId}/move",
-  "/api/v1/tasks/{taskId}/comments"
+  "/api/v1/tasks/{taskId}/comments",
+  "/api/v1/tasks/{taskId}/attachments",
+  "/api/v1/tasks/{taskId}/attachments/{attachmentId}",
+  "/api/v1/tasks/{taskId}/attachments/{attachmentId}/content"
 ]
 
 const isObject = (u: unknown): u is Record<string, unknown> => typeof u === "object" && u !== null && !Array.isArray(u)
@@ -210,6 +213,23 @@ layer(TestApiLive)("the OpenAPI document", (it) => {
         ...(refuses(schema, "a\ud800b") ? [] : [`${where}: admits a lone surrogate`])
       ])
       expect(loose).toEqual([])
+    })
+  )
+
+  it.effect("documents the upload as one multipart part `file` (binary), its refusals, and the download as bytes", () =>
+    Effect.gen(function* () {
+      const document: unknown = JSON.parse((yield* get("/api/openapi.json")).text)
+      const at = (...keys: ReadonlyArray<string>): unknown => keys.reduce<unknown>((node, key) => (isObject(node) ? node[key] : undefined), document)
+      const upload = ["paths", "/api/v1/tasks/{taskId}/attachments", "post"]
+      expect(Object.keys(at(...upload, "requestBody", "content") ?? {})).toEqual(["multipart/form-data"])
+      expect(at(...upload, "requestBody", "content", "multipart/form-data", "schema", "properties", "file")).toMatchObject({ type: "string", format: "binary" })
+      expect(at(...upload, "requestBody", "content", "multipart/form-data", "schema", "required")).toEqual(["file"])
+      const refusals = Object.keys(at(...upload, "responses") ?? {})
+      expect(["201", "400", "403", "404", "409", "411", "413", "415"].filter((status) => !refusals.includes(status))).toEqual([])
+      expect(at(...upload, "responses", "409", "content", "application/json", "schema")).toEqual({ $ref: "#/components/schemas/AttachmentQuotaExceeded" })
+      const download = ["paths", "/api/v1/tasks/{taskId}/attachments/{attachmentId}/content", "get", "responses", "200", "content"]
+      expect(at(...download, "application/octet-stream", "schema")).toMatchObject({ type: "string", format: "binary" })
+      expect(JSON.stringify(at(...download))).toContain("default-src 'none'; sandbox")
     })
   )
 

@@ -3,13 +3,15 @@ import type { HttpApiEndpoint, HttpApiGroup } from "@effect/platform"
 import type { HttpMethod } from "@effect/platform/HttpMethod"
 import { Effect } from "effect"
 import { Api } from "../../src/api/Api.js"
+import { Attachment } from "../../src/domain/Attachment.js"
 import type { JobAccepted } from "../../src/domain/Job.js"
 import { BulkTasks } from "../../src/domain/JobRequests.js"
 import type { DeadLetter } from "../../src/domain/DeadLetter.js"
 import type { Column, Comment, Project, Task } from "../../src/domain/Model.js"
 import { CreateColumn, CreateComment, CreateTask } from "../../src/domain/Requests.js"
 import { givenDeadLetter } from "../support/DeadLetters.js"
-import { type Cast, makeProject } from "./Harness.js"
+import { TEXT, uploadForm } from "../support/Files.js"
+import { type Cast, decodeBody, makeProject, send } from "./Harness.js"
 
 /**
  * Every endpoint of the contract, with a request that would succeed for an authorised caller.
@@ -29,7 +31,7 @@ export type EndpointKey = {
  */
 export type Access = "public" | "user" | "project" | "task"
 
-/** The world the rows' requests point at: a project with members, tasks, a comment and an empty column. */
+/** The world the rows' requests point at: a project with members, tasks, a comment, an attachment and an empty column. */
 export interface Fixture {
   readonly cast: Cast
   readonly project: Project
@@ -37,6 +39,8 @@ export interface Fixture {
   /** In the first column, with `comment` on it. */
   readonly task: Task
   readonly comment: Comment
+  /** On `task`, uploaded by the editor. */
+  readonly attachment: Attachment
   /** The last column, empty: it can be updated and deleted. */
   readonly spareColumn: Column
   /** A job the owner started; queued for good, as the e2e API runs no job runner: it can be read and cancelled. */
@@ -54,6 +58,8 @@ export interface Route {
   readonly adminOnly?: boolean
   readonly status: 200 | 201 | 202 | 204
   readonly payload?: (f: Fixture) => unknown
+  /** A `multipart/form-data` body instead (an upload). */
+  readonly form?: (f: Fixture) => FormData
   /** Path parameters other than the defaults of `pathParams`. */
   readonly params?: (f: Fixture) => Readonly<Record<string, string>>
 }
@@ -176,6 +182,18 @@ export const routes: { readonly [K in EndpointKey]: Route } = {
   "tasks.addComment": { method: "POST", path: "/api/v1/tasks/:taskId/comments", access: "task", status: 201, payload: () => ({ body: "hello" }) },
   "tasks.deleteComment": { method: "DELETE", path: "/api/v1/tasks/:taskId/comments/:commentId", access: "task", status: 204 },
 
+  "attachments.uploadAttachment": {
+    method: "POST",
+    path: "/api/v1/tasks/:taskId/attachments",
+    access: "task",
+    status: 201,
+    form: () => uploadForm("minutes.txt", TEXT)
+  },
+  "attachments.listAttachments": { method: "GET", path: "/api/v1/tasks/:taskId/attachments", access: "task", status: 200 },
+  "attachments.getAttachment": { method: "GET", path: "/api/v1/tasks/:taskId/attachments/:attachmentId", access: "task", status: 200 },
+  "attachments.downloadAttachment": { method: "GET", path: "/api/v1/tasks/:taskId/attachments/:attachmentId/content", access: "task", status: 200 },
+  "attachments.deleteAttachment": { method: "DELETE", path: "/api/v1/tasks/:taskId/attachments/:attachmentId", access: "task", status: 204 },
+
   "activity.listActivity": { method: "GET", path: "/api/v1/projects/:projectId/activity", access: "project", status: 200 },
   // An event stream: `send` reads its status and headers, then hangs up.
   "live.streamEvents": { method: "GET", path: "/api/v1/projects/:projectId/events", access: "project", status: 200 },
@@ -256,6 +274,7 @@ export const pathParams = (f: Fixture, route: Route): Readonly<Record<string, st
   userId: f.cast.viewer.user.id,
   keyId: f.cast.owner.readKey.id,
   jobId: f.job.jobId,
+  attachmentId: f.attachment.id,
   deadLetterId: f.deadLetter.id,
   ...route.params?.(f)
 })
@@ -284,10 +303,12 @@ export const makeFixture = (cast: Cast, key: string) =>
     const job = yield* cast.owner.client.jobs.bulkTasks({
       path: { projectId: project.id },
       headers: {},
+    const uploaded = yield* send("POST", `/api/v1/tasks/${task.id}/attachments`, { token: cast.editor.token, form: uploadForm("notes.txt", TEXT) })
+    const attachment = decodeBody(Attachment, uploaded)
       payload: new BulkTasks({ operations: [{ op: "update", taskId: task.id, version: task.version, title: "Renamed in bulk" }] })
     })
     const deadLetter = yield* givenDeadLetter("e2e-handler", { handledSince: true })
-    return { cast, project, columns, task, comment, spareColumn, job, deadLetter } satisfies Fixture
+    return { cast, project, columns, task, comment, attachment, spareColumn, job, deadLetter } satisfies Fixture
   }).pipe(Effect.orDie)
 
 /** The fixture as it is now: current versions of the project and the task, current columns. */

@@ -11,6 +11,7 @@ import { request as httpRequest } from "node:http"
 import { TestLive } from "../../layers/Test.js"
 import { HttpAppLive } from "../../src/http/Server.js"
 import { accessRecords, CaptureLogs, LogLines } from "../support/LogLines.js"
+import { PNG, uploadForm } from "../support/Files.js"
 import { bootstrapAdmin, SocketTestServer } from "../support/TestApi.js"
 import { decodeBody, expectError, get, send } from "./Harness.js"
 
@@ -111,6 +112,35 @@ layer(WireLive)("the API over a socket", (it) => {
       const listed = yield* get("/api/v1/projects?limit=200", token)
       expect(listed.text).not.toContain("HUGE")
       expect(listed.text).not.toContain("CHNK")
+    })
+  )
+
+  it.effect("streams an upload larger than MAX_BODY_BYTES through Node's multipart parser, and serves the bytes back", () =>
+    Effect.gen(function* () {
+      const { token } = yield* Wire
+      const project = decodeBody(Created, yield* send("POST", "/api/v1/projects", { token, body: { key: "UPLD", name: "Uploads" } }))
+      const task = decodeBody(Created, yield* send("POST", `/api/v1/projects/${project.id}/tasks`, { token, body: { title: "Attach" } }))
+      const file = new Uint8Array(Buffer.concat([PNG, Buffer.alloc(MAX_BODY_BYTES * 3, 0xa5)]))
+      const path = `/api/v1/tasks/${task.id}/attachments`
+      // As a browser sends a form: with its length (Harness.send encodes the form first).
+      const uploaded = yield* send("POST", path, { token, form: uploadForm("wire.png", file) })
+      expect(uploaded.status).toBe(201)
+      const id = decodeBody(Created, uploaded).id
+      const download = yield* Effect.scoped(
+        Effect.gen(function* () {
+          const http = yield* HttpClient.HttpClient
+          const response = yield* HttpClient.withScope(http).execute(
+            HttpClientRequest.get(`/api/v1/tasks/${task.id}/attachments/${id}/content`).pipe(HttpClientRequest.bearerToken(token))
+          )
+          return { headers: response.headers, bytes: Buffer.from(yield* response.arrayBuffer) }
+        })
+      ).pipe(Effect.orDie)
+      expect(download.bytes.equals(file)).toBe(true)
+      expect([download.headers["content-type"], download.headers["content-length"], download.headers["content-security-policy"]]).toEqual([
+        "image/png",
+        String(file.length),
+        "default-src 'none'; sandbox"
+      ])
     })
   )
 })

@@ -1,12 +1,17 @@
-import type { SqlClient } from "@effect/sql"
+import { HttpClient, HttpClientRequest } from "@effect/platform"
+import { SqlClient } from "@effect/sql"
 import { describe, expect, layer } from "@effect/vitest"
-import { Effect, Layer } from "effect"
+import { Effect, Layer, Schema } from "effect"
 import { ServicesLive } from "../../layers/Services.js"
+import { Attachment } from "../../src/domain/Attachment.js"
 import { CreateColumn, CreateProject, CreateTask, MoveTask, UpdateTask } from "../../src/domain/Requests.js"
 import { HttpAppLive } from "../../src/http/Server.js"
 import { SqlRepositoriesLive } from "../../src/repositories/sql/index.js"
 import { SqlReadiness } from "../../src/repositories/sql/SqlReadiness.js"
+import { decodeBody, send } from "../e2e/Harness.js"
 import { PgliteTest } from "../support/Database.js"
+import { PNG, uploadForm } from "../support/Files.js"
+import { signUp } from "../unit/services/Fixtures.js"
 import { bootstrapAdmin, clientWithKey, HttpTestServer } from "../support/TestApi.js"
 
 /**
@@ -17,7 +22,7 @@ const apiOn = <E>(database: Layer.Layer<SqlClient.SqlClient, E>) =>
   HttpAppLive.pipe(
     Layer.provideMerge(Layer.mergeAll(ServicesLive, SqlReadiness("test")).pipe(Layer.provideMerge(SqlRepositoriesLive))),
     Layer.provideMerge(HttpTestServer),
-    Layer.provide(database)
+    Layer.provideMerge(database)
   )
 
 const walkthrough = Effect.gen(function* () {
@@ -58,11 +63,41 @@ const wipUnderConcurrency = Effect.gen(function* () {
   expect(board.columns.find((col) => col.id === limited.id)!.tasks).toHaveLength(2)
 })
 
+/** `ATTACHMENT_STORAGE` unset: bytes in `attachment_chunks`, every byte value, across chunks; gone with the task. */
+const attachmentBytes = Effect.gen(function* () {
+  const { token } = yield* signUp()
+  const sql = yield* SqlClient.SqlClient
+  const Created = Schema.Struct({ id: Schema.String })
+  const project = decodeBody(Created, yield* send("POST", "/api/v1/projects", { token, body: { key: "BYTEA", name: "Bytes" } }))
+  const task = decodeBody(Created, yield* send("POST", `/api/v1/projects/${project.id}/tasks`, { token, body: { title: "Attach" } }))
+  const file = new Uint8Array(Buffer.concat([PNG, Buffer.from(Array.from({ length: 600 * 1024 }, (_, i) => (i * 31 + 7) & 0xff))]))
+  const attachment = decodeBody(Attachment, yield* send("POST", `/api/v1/tasks/${task.id}/attachments`, { token, form: uploadForm("scan.png", file) }))
+  expect({ type: attachment.contentType, size: attachment.size }).toEqual({ type: "image/png", size: file.length })
+  const [chunks] = yield* sql<{ readonly n: number; readonly total: number }>`
+    SELECT count(*)::int AS n, sum(octet_length(data))::int AS total FROM attachment_chunks WHERE attachment_id = ${attachment.id}`
+  expect(chunks).toEqual({ n: 3, total: file.length })
+  const downloaded = yield* Effect.scoped(
+    Effect.gen(function* () {
+      const http = yield* HttpClient.HttpClient
+      const path = `/api/v1/tasks/${task.id}/attachments/${attachment.id}/content`
+      const response = yield* HttpClient.withScope(http).execute(HttpClientRequest.bearerToken(HttpClientRequest.get(path), token))
+      return { type: response.headers["content-type"], bytes: Buffer.from(yield* response.arrayBuffer) }
+    })
+  )
+  expect({ type: downloaded.type, same: downloaded.bytes.equals(file) }).toEqual({ type: "image/png", same: true })
+  expect((yield* send("DELETE", `/api/v1/tasks/${task.id}`, { token })).status).toBe(204)
+  const [left] = yield* sql<{ readonly chunks: number; readonly rows: number }>`
+    SELECT (SELECT count(*)::int FROM attachment_chunks WHERE task_id = ${task.id}) AS chunks,
+           (SELECT count(*)::int FROM attachments WHERE task_id = ${task.id}) AS rows`
+  expect(left).toEqual({ chunks: 0, rows: 0 })
+})
+
 describe("the API on PGlite", () => {
   layer(apiOn(PgliteTest), { timeout: 60_000 })((it) => {
     it.effect("runs the walkthrough and holds WIP limits under concurrent moves", () => wipUnderConcurrency)
+    it.effect("round-trips an attachment's bytes through bytea chunks, which go with their task", () => attachmentBytes)
   })
 })
 
 // On Postgres, the same concurrent moves into a full column are among the races of
-// test/integration/Races.test.ts, which share one scratch database.
+// test/slow/Races.test.ts, which share one scratch database.

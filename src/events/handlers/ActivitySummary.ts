@@ -50,7 +50,8 @@ export const summarise = (event: OutboxEnvelope, names: Names): string => {
     Match.when("column.created.v1", (type) => `added the column ${columnLabel(payload(type))}`),
     Match.when("column.updated.v1", (type) => `changed the column ${columnLabel(payload(type))}`),
     Match.when("column.deleted.v1", (type) => `deleted the column ${columnLabel(payload(type))}`),
-    Match.when("columns.reordered.v1", () => "reordered the columns"),
+    Match.when("columns.reordered.v1", () => "reordered the columns")
+  ).pipe(
     Match.when("task.created.v1", (type) => `created ${taskLabel(names, payload(type))}`),
     Match.when("task.updated.v1", (type) => {
       const changed = Option.match(payload(type), { onNone: () => [], onSome: (p) => p.changed })
@@ -66,6 +67,15 @@ export const summarise = (event: OutboxEnvelope, names: Names): string => {
     Match.when("task.overdue.v1", (type) => `${taskLabel(names, payload(type))} is overdue`),
     Match.when("comment.added.v1", () => `commented on ${taskLabel(names)}`),
     Match.when("comment.deleted.v1", () => `deleted a comment on ${taskLabel(names)}`),
+    Match.when("attachment.added.v1", (type) =>
+      Option.match(payload(type), { onNone: () => `attached a file to ${taskLabel(names)}`, onSome: (p) => `attached ${quoted(p.filename)} to ${taskLabel(names)}` })
+    ),
+    Match.when("attachment.deleted.v1", (type) =>
+      Option.match(payload(type), {
+        onNone: () => `removed an attachment from ${taskLabel(names)}`,
+        onSome: (p) => `removed the attachment ${quoted(p.filename)} from ${taskLabel(names)}`
+      })
+    ),
     Match.orElse((type) => type)
   )
 }

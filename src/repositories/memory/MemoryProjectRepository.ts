@@ -74,7 +74,8 @@ export const MemoryProjectRepository = Layer.effect(
             members: HashMap.filter(t.members, (m) => m.projectId !== id),
             columns: HashMap.filter(t.columns, (c) => c.projectId !== id),
             tasks: HashMap.filter(t.tasks, (task) => task.projectId !== id),
-            comments: HashMap.filter(t.comments, (c) => !doomedTasks.has(c.taskId))
+            comments: HashMap.filter(t.comments, (c) => !doomedTasks.has(c.taskId)),
+            attachments: HashMap.filter(t.attachments, (a) => !doomedTasks.has(a.taskId))
           })
         }),
       list: (filter, page) => store.read((t) => pageAfter(projectsOf(t).filter(matches(t, filter)), page)),

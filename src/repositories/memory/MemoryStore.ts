@@ -1,5 +1,7 @@
 import { Context, type DateTime, Effect, Either, Exit, FiberRef, HashMap, Layer, Ref } from "effect"
 import type { ActivityEntry } from "../../domain/Activity.js"
+import type { Attachment } from "../../domain/Attachment.js"
+import type { AuditEvent } from "../../domain/Audit.js"
 import type { DeadLetter } from "../../domain/DeadLetter.js"
 import { RepositoryError } from "../../domain/Errors.js"
 import type { OutboxEnvelope } from "../../domain/Events.js"
@@ -23,6 +25,8 @@ export interface Tables {
   readonly columns: HashMap.HashMap<string, Column>
   readonly tasks: HashMap.HashMap<string, Task>
   readonly comments: HashMap.HashMap<string, Comment>
+  /** Metadata only: the bytes are the `AttachmentStorage`'s. */
+  readonly attachments: HashMap.HashMap<string, Attachment>
   /** Read models kept by the event handlers, keyed by event id and by project id. */
   readonly activity: HashMap.HashMap<string, ActivityEntry>
   readonly progress: HashMap.HashMap<string, ProgressCounts>
@@ -45,6 +49,7 @@ const emptyTables: Tables = {
   comments: HashMap.empty(),
   activity: HashMap.empty(),
   progress: HashMap.empty(),
+  attachments: HashMap.empty(),
   outbox: HashMap.empty(),
   inbox: HashMap.empty(),
   deadLetters: HashMap.empty(),

@@ -75,7 +75,8 @@ export const MemoryTaskRepository = Layer.effect(
           ok(HashMap.get(t.tasks, id), {
             ...t,
             tasks: HashMap.remove(t.tasks, id),
-            comments: HashMap.filter(t.comments, (c) => c.taskId !== id)
+            comments: HashMap.filter(t.comments, (c) => c.taskId !== id),
+            attachments: HashMap.filter(t.attachments, (a) => a.taskId !== id)
           })
         ),
       list: (filter, page) => store.read((t) => pageAfter(rowsOf(t.tasks).filter(matches(filter)), page)),

@@ -2,6 +2,8 @@ import { Layer } from "effect"
 import { MemoryActivityRepository } from "./MemoryActivityRepository.js"
 import { MemoryApiKeyRepository } from "./MemoryApiKeyRepository.js"
 import { MemoryColumnRepository } from "./MemoryColumnRepository.js"
+import { MemoryAttachmentRepository } from "./MemoryAttachmentRepository.js"
+import { MemoryAttachmentStorage } from "./MemoryAttachmentStorage.js"
 import { MemoryCommentRepository } from "./MemoryCommentRepository.js"
 import { MemoryDatabaseStatsRepository } from "./MemoryDatabaseStatsRepository.js"
 import { MemoryDeadLetterRepository } from "./MemoryDeadLetterRepository.js"
@@ -33,6 +35,8 @@ export const MemoryRepositoriesLive = Layer.mergeAll(
   MemoryTaskRepository,
   MemoryCommentRepository,
   MemoryOutboxRepository,
+  MemoryAttachmentRepository,
+  MemoryAttachmentStorage,
   MemoryActivityRepository,
   MemoryProjectProgressRepository,
   MemoryEventLogRepository,

@@ -3,6 +3,10 @@ import { Layer } from "effect"
 import type { ActivityRepository } from "../ActivityRepository.js"
 import type { ApiKeyRepository } from "../ApiKeyRepository.js"
 import type { ColumnRepository } from "../ColumnRepository.js"
+import type { AttachmentRepository } from "../AttachmentRepository.js"
+import type { AttachmentStorage } from "../AttachmentStorage.js"
+import { AttachmentStorageLive } from "../AttachmentStorageLive.js"
+import type { AuditRepository } from "../AuditRepository.js"
 import type { DatabaseStatsRepository } from "../DatabaseStatsRepository.js"
 import type { CommentRepository } from "../CommentRepository.js"
 import type { DeadLetterRepository } from "../DeadLetterRepository.js"
@@ -19,6 +23,8 @@ import type { UserRepository } from "../UserRepository.js"
 import { SqlActivityRepositoryLive } from "./SqlActivityRepository.js"
 import { SqlApiKeyRepositoryLive } from "./SqlApiKeyRepository.js"
 import { SqlColumnRepositoryLive } from "./SqlColumnRepository.js"
+import { SqlAttachmentRepositoryLive } from "./SqlAttachmentRepository.js"
+import { SqlAuditRepositoryLive } from "./SqlAuditRepository.js"
 import { SqlCommentRepositoryLive } from "./SqlCommentRepository.js"
 import { SqlDatabaseStatsRepositoryLive } from "./SqlDatabaseStatsRepository.js"
 import { SqlDeadLetterRepositoryLive } from "./SqlDeadLetterRepository.js"
@@ -50,7 +56,10 @@ export {
   SqlUserRepositoryLive
 }
 
-/** Every repository port on the `SqlClient` in context (Postgres or PGlite). */
+/**
+ * Every repository port on the `SqlClient` in context (Postgres or PGlite), and the attachment
+ * storage `ATTACHMENT_STORAGE` chooses (that database, or a directory).
+ */
 export const SqlRepositoriesLive: Layer.Layer<
   | Transactor
   | JobRepository
@@ -62,6 +71,8 @@ export const SqlRepositoriesLive: Layer.Layer<
   | TaskRepository
   | CommentRepository
   | OutboxRepository
+  | AttachmentRepository
+  | AttachmentStorage
   | ActivityRepository
   | ProjectProgressRepository
   | EventLogRepository
@@ -83,6 +94,8 @@ export const SqlRepositoriesLive: Layer.Layer<
   SqlCommentRepositoryLive,
   SqlActivityRepositoryLive,
   SqlProjectProgressRepositoryLive,
+  SqlAttachmentRepositoryLive,
+  AttachmentStorageLive,
   SqlEventLogRepositoryLive,
   SqlInboxRepositoryLive,
   SqlDeadLetterRepositoryLive,

@@ -3,6 +3,7 @@ import type { Operation } from "./Contract.js"
 import { DUPLICATE, isObject, type Json, paths, pattern, Raw, Ref, type RefKind, type Segment, setAt } from "./Json.js"
 import { fieldBounds } from "./Shapes.js"
 import { wireValue } from "./Values.js"
+import { EXE, HTML, PDF, PNG, TEXT } from "../Files.js"
 
 /**
  * Request bodies: generated from the operation's payload schema, ids made existing rows' most
@@ -222,8 +223,63 @@ const mutateBody = (op: Operation, value: Json, kind: BodyMutation, where: numbe
   }
 }
 
+// ---- uploads (multipart/form-data) ---------------------------------------------------------------
+
+const BOUNDARY = "fuzzb0undary"
+const MULTIPART_TYPE = `multipart/form-data; boundary=${BOUNDARY}`
+
+interface Part {
+  readonly name: string
+  /** A file part has a file name; a field has none. */
+  readonly filename?: string
+  readonly bytes: Uint8Array
+}
+
+/** A multipart body written out: names beyond Latin-1 as `filename*`, as clients do for them. */
+const multipart = (parts: ReadonlyArray<Part>): ReadonlyArray<number> => {
+  const sections = parts.map((part) => {
+    const filename = part.filename === undefined ? "" : `; filename="${part.filename.replace(/["\r\n]/g, "_")}"; filename*=UTF-8''${encodeURIComponent(part.filename)}`
+    return Buffer.concat([Buffer.from(`--${BOUNDARY}\r\nContent-Disposition: form-data; name="${part.name}"${filename}\r\n\r\n`), part.bytes, Buffer.from("\r\n")])
+  })
+  return Array.from(Buffer.concat([...sections, Buffer.from(`--${BOUNDARY}--\r\n`)]))
+}
+
+const FILES: ReadonlyArray<readonly [string, Uint8Array]> = [
+  ["notes.txt", TEXT],
+  ["diagram.png", PNG],
+  ["spec.pdf", PDF],
+  ["figures.csv", new TextEncoder().encode("a,b\n1,2\n")],
+  ["../../etc/passwd", TEXT],
+  ["Überblick – März 報告.txt", TEXT],
+  [`${"long".repeat(100)}.txt`, TEXT]
+]
+
+/** How an upload is broken; each must be refused and change nothing. */
+const UPLOAD_MUTATIONS: ReadonlyArray<readonly [string, Body]> = [
+  ["noFilePart", { _tag: "Bytes", bytes: multipart([]), contentType: MULTIPART_TYPE }],
+  ["fieldNotFile", { _tag: "Bytes", bytes: multipart([{ name: "file", bytes: TEXT }]), contentType: MULTIPART_TYPE }],
+  ["unknownPart", { _tag: "Bytes", bytes: multipart([{ name: "attachment", filename: "notes.txt", bytes: TEXT }]), contentType: MULTIPART_TYPE }],
+  ["twoFiles", { _tag: "Bytes", bytes: multipart([{ name: "file", filename: "a.txt", bytes: TEXT }, { name: "file", filename: "b.txt", bytes: TEXT }]), contentType: MULTIPART_TYPE }],
+  ["emptyFile", { _tag: "Bytes", bytes: multipart([{ name: "file", filename: "empty.txt", bytes: new Uint8Array(0) }]), contentType: MULTIPART_TYPE }],
+  ["htmlAsPng", { _tag: "Bytes", bytes: multipart([{ name: "file", filename: "photo.png", bytes: HTML }]), contentType: MULTIPART_TYPE }],
+  ["executable", { _tag: "Bytes", bytes: multipart([{ name: "file", filename: "setup.exe", bytes: EXE }]), contentType: MULTIPART_TYPE }],
+  ["notMultipart", { _tag: "Bytes", bytes: Array.from(new TextEncoder().encode(`--${BOUNDARY}\r\nno headers here\r\n`)), contentType: MULTIPART_TYPE }],
+  ["noBoundary", { _tag: "Bytes", bytes: multipart([{ name: "file", filename: "a.txt", bytes: TEXT }]), contentType: "multipart/form-data" }],
+  ["wrongContentType", { _tag: "Json", value: { file: "aGVsbG8=" }, contentType: JSON_TYPE }],
+  ["noContentType", { _tag: "Bytes", bytes: multipart([{ name: "file", filename: "a.txt", bytes: TEXT }]), contentType: null }]
+]
+
+/** An upload: one file part, or (broken) one of `UPLOAD_MUTATIONS`. */
+const uploadArb = (broken: boolean): fc.Arbitrary<BodyChoice> =>
+  broken
+    ? fc.constantFrom(...UPLOAD_MUTATIONS).map(([label, body]): BodyChoice => ({ body, label }))
+    : fc.constantFrom(...FILES).map(([filename, bytes]): BodyChoice => ({
+        body: { _tag: "Bytes", bytes: multipart([{ name: "file", filename, bytes }]), contentType: MULTIPART_TYPE },
+        label: undefined
+      }))
+
 export const bodyArb = (op: Operation, broken: boolean): fc.Arbitrary<BodyChoice> =>
-  Option.match(op.payload, {
+  op.multipart ? uploadArb(broken) : Option.match(op.payload, {
     onNone: () =>
       broken
         ? // A body where none is expected: ignored or refused, never a fault.

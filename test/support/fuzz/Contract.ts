@@ -34,6 +34,8 @@ export interface Operation {
   readonly urlParams: Option.Option<AnySchema>
   readonly headers: Option.Option<AnySchema>
   readonly payload: Option.Option<AnySchema>
+  /** The body is `multipart/form-data` (an upload): generated as such, not from the schema. */
+  readonly multipart: boolean
   readonly responses: ReadonlyMap<number, Declared>
 }
 
@@ -71,6 +73,7 @@ export const operations = (): ReadonlyArray<Operation> => {
         urlParams: fromOption(endpoint.urlParamsSchema),
         headers: fromOption(endpoint.headersSchema),
         payload: fromOption(endpoint.payloadSchema),
+        multipart: Option.exists(endpoint.payloadSchema, (schema) => HttpApiSchema.getMultipartStream(schema.ast) !== undefined),
         responses
       })
     }

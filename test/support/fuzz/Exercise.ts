@@ -49,7 +49,7 @@ interface Context {
 }
 
 const nearRows = (kind: Ref["kind"], rows: ReadonlyArray<Row>, context: Context): ReadonlyArray<Row> => {
-  if (kind === "comment") return rows.filter((row) => row.parent === context.task)
+  if (kind === "comment" || kind === "attachment") return rows.filter((row) => row.parent === context.task)
   if (kind === "key") return rows.filter((row) => row.parent === context.user)
   if (kind === "project" && context.project === undefined) return rows.filter((row) => context.mine.has(row.id))
   if (kind === "column" || kind === "task" || kind === "member") {

@@ -17,7 +17,7 @@ export class Raw {
 }
 
 /** The rows a `Ref` may name; `version` is the current version of the task (else the project) named before it. */
-export type RefKind = "user" | "member" | "key" | "project" | "column" | "task" | "comment" | "job" | "deadLetter" | "event" | "version"
+export type RefKind = "user" | "member" | "key" | "project" | "column" | "task" | "comment" | "attachment" | "job" | "deadLetter" | "event" | "version"
 
 export class Ref {
   constructor(

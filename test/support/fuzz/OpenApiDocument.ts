@@ -87,7 +87,8 @@ export const documentJudge = (served: unknown): DocumentJudge => {
       const content = isRecord(response.content) ? response.content : {}
       const mediaTypes = Object.keys(content)
       if (mediaTypes.length === 0) return body === "" ? [] : [`documents no body, got ${contentType || "one without a Content-Type"}`]
-      const mediaType = mediaTypes.find((m) => contentType.split(";")[0]!.trim().toLowerCase() === m)
+      // `application/octet-stream` documents bytes of whatever type the resource has (a download).
+      const mediaType = mediaTypes.find((m) => contentType.split(";")[0]!.trim().toLowerCase() === m) ?? mediaTypes.find((m) => m === "application/octet-stream" && contentType !== "")
       if (mediaType === undefined) return [`documents ${mediaTypes.join(", ")}, got ${contentType || "no Content-Type"}`]
       // An event stream is not read; its content type is all there is to judge.
       if (!mediaType.includes("json")) return []

@@ -50,6 +50,7 @@ const PARAM_KINDS: Readonly<Record<string, RefKind>> = {
   taskId: "task",
   columnId: "column",
   commentId: "comment",
+  attachmentId: "attachment",
   userId: "user",
   keyId: "key",
   jobId: "job",

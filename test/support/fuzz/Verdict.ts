@@ -60,10 +60,14 @@ const byContract = (op: Operation, reply: RawReply): ReadonlyArray<Violation> =>
       if (mediaType(reply.contentType) !== declared.contentType) {
         return [{ kind: "contract: body does not decode", detail: `declares ${declared.contentType}, got ${reply.contentType || "no Content-Type"}` }]
       }
+      // Bytes (a download) come labelled with their own type; there is nothing to decode.
+      if (declared.contentType === BYTES) return reply.contentType === "" ? [{ kind: "contract: body does not decode", detail: "bytes without a Content-Type" }] : []
       if (reply.streaming) return []
       const parsed = parseJson(reply.text)
       if (Option.isNone(parsed)) return [{ kind: "contract: body does not decode", detail: "not JSON" }]
       // Strict: a field the contract does not declare is one a generated client does not know.
+      // Text of another type (NDJSON) is declared as a string: any text decodes.
+      if (!isJsonMediaType(declared.contentType)) return []
       const decoded = Schema.decodeUnknownEither(schema)(parsed.value, { onExcessProperty: "error", errors: "first" })
       return Either.match(decoded, {
         onRight: () => [],

@@ -16,7 +16,7 @@ import type { Caller } from "./Plans.js"
 /**
  * The world the fuzzer's requests land in: the whole HTTP app over the SQL adapters (as
  * test/integration/ApiOnSql.test.ts), a cast of callers and a project with members, columns,
- * tasks, a comment, a job and a dead letter, so that requests reach deep code. `SqlClient` is
+ * tasks, a comment, an attachment, a job and a dead letter, so that requests reach deep code. `SqlClient` is
  * an output: the fuzzer reads the rows to pick ids and to tell whether a refusal changed any.
  */
 export const apiOnSql = <E>(database: Layer.Layer<SqlClient.SqlClient, E>) =>
@@ -116,6 +116,7 @@ export const loadPools = Effect.gen(function* () {
     UNION ALL SELECT 'task', id::text, project_id::text, version FROM tasks
     UNION ALL SELECT 'comment', id::text, task_id::text, NULL FROM comments
     UNION ALL SELECT 'job', id::text, NULL, NULL FROM jobs
+    UNION ALL SELECT 'attachment', id::text, task_id::text, NULL FROM attachments
     UNION ALL SELECT 'deadLetter', id::text, NULL, NULL FROM dead_letters
     UNION ALL SELECT 'event', id::text, NULL, NULL FROM outbox
     ORDER BY 1, 2`

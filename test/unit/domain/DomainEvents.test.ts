@@ -14,7 +14,7 @@ import {
   TypedPayload
 } from "../../../src/domain/DomainEvents.js"
 import { EventType } from "../../../src/domain/Events.js"
-import { ColumnId, CommentId, newId, ProjectId, UserId } from "../../../src/domain/Ids.js"
+import { AttachmentId, ColumnId, CommentId, newId, ProjectId, UserId } from "../../../src/domain/Ids.js"
 import {
   AddMember,
   CreateColumn,
@@ -31,6 +31,7 @@ import {
 import { jobRunner } from "../../../src/jobs/JobRunner.js"
 import { jobScheduler } from "../../../src/jobs/JobScheduler.js"
 import { BoardService } from "../../../src/services/BoardService.js"
+import { AttachmentService } from "../../../src/services/AttachmentService.js"
 import { CommentService } from "../../../src/services/CommentService.js"
 import { ProjectService } from "../../../src/services/ProjectService.js"
 import { TaskService } from "../../../src/services/TaskService.js"
@@ -45,6 +46,7 @@ const otherColumnId = newId(ColumnId)
 const comment = { projectId, commentId: newId(CommentId), authorId: userId }
 const column = { columnId, name: "QA", wipLimit: 3, isDone: false }
 
+const attachment = { projectId, attachmentId: newId(AttachmentId), filename: "spec.pdf", contentType: "application/pdf", size: 1234 }
 /** One payload of every type, as JSON: what the outbox stores. Total, so a new type needs one here. */
 const samples: { readonly [T in EventType]: PayloadJsonOf<T> } = {
   "project.created.v1": { key: "APOLLO", name: "Apollo", status: "planning", columns: [{ id: columnId, name: "Done", isDone: true }] },
@@ -67,6 +69,8 @@ const samples: { readonly [T in EventType]: PayloadJsonOf<T> } = {
   "comment.added.v1": comment,
   "comment.deleted.v1": comment,
   "user.created.v1": { email: "ada@example.test", role: "member" },
+  "attachment.added.v1": attachment,
+  "attachment.deleted.v1": attachment,
   "apikey.created.v1": { userId, prefix: "0123456789ab", scopes: ["read", "write"] },
   "apikey.revoked.v1": {}
 }
@@ -194,6 +198,9 @@ describe("DomainEvents", () => {
       yield* comments.delete(actor, task.id, said.id)
 
       // The overdue job runs on the scheduler's clock.
+      const attachments = yield* AttachmentService
+      const file = yield* attachments.upload(actor, task.id, Stream.make({ _tag: "File" as const, key: "file", name: "spec.pdf", content: Stream.make(PDF) }))
+      yield* attachments.delete(actor, task.id, file.id)
       for (let i = 0; i < 10; i++) {
         yield* TestClock.adjust(Duration.minutes(1))
         yield* Effect.repeatN(Effect.yieldNow(), 20)

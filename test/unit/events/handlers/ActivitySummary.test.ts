@@ -1,7 +1,7 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Option } from "effect"
 import type { OutboxEnvelope } from "../../../../src/domain/Events.js"
-import { ColumnId, newId, ProjectId, UserId } from "../../../../src/domain/Ids.js"
+import { AttachmentId, ColumnId, newId, ProjectId, UserId } from "../../../../src/domain/Ids.js"
 import { noNames, summarise } from "../../../../src/events/handlers/ActivitySummary.js"
 import { anEnvelope } from "../../../contract/Fixtures.js"
 
@@ -42,6 +42,22 @@ describe("ActivitySummary", () => {
       summarise(event("member.removed.v1", {}), noNames),
       summarise(event("task.created.v1", { ...task(1, "x".repeat(200)), columnId: column.columnId }), noNames).length
     ]).toStrictEqual(["deleted task #4", "moved a task", "removed a user from the project", "created task #1 “".length + 80 + 1])
+  })
+
+  it("names an attachment by its file name, clipped, and falls back when the payload does not decode", () => {
+    const names = { ...noNames, task: Option.some({ number: 2, title: "Spec" }) }
+    const attachment = { projectId, attachmentId: newId(AttachmentId), filename: "spec.pdf", contentType: "application/pdf", size: 10 }
+    expect([
+      summarise(event("attachment.added.v1", attachment), names),
+      summarise(event("attachment.deleted.v1", attachment), names),
+      summarise(event("attachment.added.v1", { ...attachment, filename: "y".repeat(300) }), names).length,
+      summarise(event("attachment.deleted.v1", { filename: "spec.pdf" }), noNames)
+    ]).toStrictEqual([
+      "attached “spec.pdf” to task #2 “Spec”",
+      "removed the attachment “spec.pdf” from task #2 “Spec”",
+      "attached “".length + 80 + " to task #2 “Spec”".length + 1,
+      "removed an attachment from a task"
+    ])
   })
 
   it("reads nothing from a payload that does not decode against its type's class", () => {
