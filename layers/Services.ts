@@ -1,10 +1,11 @@
 import { Layer } from "effect"
 import type { HandlerRegistry } from "../src/events/HandlerRegistry.js"
+import { AuditTrail } from "../src/audit/AuditTrail.js"
 import { CachedViews } from "../src/cache/CachedViews.js"
 import { Outbox } from "../src/events/Outbox.js"
 import { ActivityService } from "../src/services/ActivityService.js"
-import { AuthService } from "../src/services/AuthService.js"
 import { AttachmentService } from "../src/services/AttachmentService.js"
+import { AuthService } from "../src/services/AuthService.js"
 import { BoardService } from "../src/services/BoardService.js"
 import { CommentService } from "../src/services/CommentService.js"
 import { DeadLetterService } from "../src/services/DeadLetterService.js"
@@ -29,12 +30,17 @@ export const servicesWith = <ROut, E, R>(handlers: Layer.Layer<ROut | HandlerReg
   BoardService.Default,
   TaskService.Default,
   CommentService.Default,
-  JobsLive,
   AttachmentService.Default,
+  JobsLive,
   ActivityService.Default,
   ProjectProgressService.Default,
   DeadLetterService.Default,
   CachedViews.Default.pipe(Layer.provide(Layer.mergeAll(BoardService.Default, ProjectProgressService.Default)))
-).pipe(Layer.provide(Layer.mergeAll(ProjectAccess.Default, Outbox.Default, IdentityCache.Default)), Layer.provideMerge(handlers))
+).pipe(
+  Layer.provide(Layer.mergeAll(ProjectAccess.Default, Outbox.Default, IdentityCache.Default)),
+  // The HTTP layer notes security events in it too (http/RateLimiting.ts).
+  Layer.provideMerge(AuditTrail.Default),
+  Layer.provideMerge(handlers)
+)
 
 export const ServicesLive = servicesWith(HandlersLive)

@@ -5,6 +5,7 @@
 import { Console, Effect, Layer, Option, Schema } from "effect"
 import { CreateKey, CreateUser } from "../domain/Requests.js"
 import { UserService } from "../services/UserService.js"
+import { AuditTrail } from "../audit/AuditTrail.js"
 import { AppLive, ServerLive, StartLive, WorkerProcessLive } from "../../layers/Main.js"
 import { lockedDataDir, migrationName, PgliteClientLive, PostgresClientLive, runMigrations } from "../repositories/sql/Database.js"
 import { RuntimeMode } from "../config/AppConfig.js"
@@ -57,3 +58,15 @@ export const usersCreate = ({ email, name, role }: { readonly email: string; rea
     Effect.provide(AppLive),
     refuseWhenDataDirLocked("stop it first, or create the user through its HTTP API (POST /api/v1/users, then POST /api/v1/users/{userId}/keys)")
   )
+
+/** Walks the audit trail's hash chain; a break is a refusal (exit 1) naming the first row that does not match. */
+export const auditVerify = Effect.gen(function* () {
+  const audit = yield* AuditTrail
+  const report = yield* audit.verify
+  if (report.problem !== null) {
+    return yield* new Refusal({ message: `The audit trail is broken: ${report.problem}. ${report.rows} rows before it verified.` })
+  }
+  if (report.rows === 0) return yield* Console.log("The audit trail is empty.")
+  const start = report.anchoredBy === "genesis" ? "from its start" : `from seq ${report.firstSeq} (older rows removed by retention, recorded by audit.pruned)`
+  yield* Console.log(`The audit trail is intact: ${report.rows} rows ${start} to seq ${report.lastSeq}.\nHead hash: ${report.headHash}`)
+}).pipe(Effect.provide(AppLive), refuseWhenDataDirLocked("stop it first, or verify through its HTTP API (GET /api/v1/admin/audit/verify)"))

@@ -42,9 +42,14 @@ const usersCreate = Command.make(
   (args) => Effect.flatMap(commands, (c) => c.usersCreate(args))
 ).pipe(Command.withDescription("Create a user with a read/write key (admin users get an admin key)"))
 
+const auditVerify = Command.make("verify", {}, () => Effect.flatMap(commands, (c) => c.auditVerify)).pipe(
+  Command.withDescription("Walk the audit trail's hash chain and name the first row that does not match (exit 1)")
+)
+
 const keys = Command.make("keys").pipe(Command.withSubcommands([keysCreate]))
 const users = Command.make("users").pipe(Command.withSubcommands([usersCreate]))
-const flowboard = Command.make("flowboard").pipe(Command.withSubcommands([start, serve, worker, migrate, keys, users]))
+const audit = Command.make("audit").pipe(Command.withSubcommands([auditVerify]))
+const flowboard = Command.make("flowboard").pipe(Command.withSubcommands([start, serve, worker, migrate, keys, users, audit]))
 
 const cli = Command.run(flowboard, { name: "flowboard", version: "0.1.0" })
 

@@ -22,13 +22,14 @@ export const AuthenticationLive = Layer.effect(
             // No key at all is no guess: only a key presented and refused counts toward a block.
             Effect.tapErrorTag("Unauthorized", () => (Redacted.value(token) === "" ? Effect.void : noteAuthenticationFailure))
           )
+          // Known before the scope is checked: a refusal is logged and audited with who it was.
+          yield* Effect.annotateCurrentSpan("user.id", actor.user.id)
+          yield* noteUser(actor.user.id, isAdmin(actor))
           const request = yield* HttpServerRequest.HttpServerRequest
           const needed = READ_METHODS.has(request.method) ? "read" : "write"
           if (!hasScope(actor, needed)) {
             return yield* new Forbidden({ message: `this key lacks the ${needed} scope` })
           }
-          yield* Effect.annotateCurrentSpan("user.id", actor.user.id)
-          yield* noteUser(actor.user.id, isAdmin(actor))
           return actor
         }).pipe(Effect.withSpan("Authentication.bearer", { captureStackTrace: false }))
     })

@@ -7,6 +7,8 @@
  */
 import { HttpApp, type HttpApp as App, HttpServerRequest, HttpServerResponse } from "@effect/platform"
 import { Duration, Effect, FiberRef, Option } from "effect"
+import type { AuditTrail } from "../audit/AuditTrail.js"
+import { CurrentClientAddress } from "../observability/RequestContext.js"
 import { CurrentRequestStats } from "../observability/RequestStats.js"
 import { parse as parseKey } from "../security/ApiKeyCodec.js"
 import { clientAddress, type TrustedProxies } from "../security/ClientAddress.js"
@@ -22,7 +24,7 @@ import { pathnameOf } from "./RouteTemplate.js"
  * own small budget, on top of a write. Matched on the path alone: the guards before have already
  * matched the route, and this runs on every write.
  */
-const EXPENSIVE_PATH = /^\/api\/v1\/(?:projects\/[^/]+\/(?:tasks\/bulk|import|export)|admin\/dead-letters\/(?:[^/]+\/)?replay)$/
+const EXPENSIVE_PATH = /^\/api\/v1\/(?:projects\/[^/]+\/(?:tasks\/bulk|import|export)|admin\/dead-letters\/(?:[^/]+\/)?replay|admin\/audit\/(?:export|verify))$/
 
 export const isExpensive = (pathname: string): boolean => EXPENSIVE_PATH.test(pathname)
 
@@ -68,7 +70,14 @@ export interface RateLimiting {
   readonly blocks: AuthBlockSettings
   readonly trusted: TrustedProxies | null
   readonly limiter: typeof RateLimiter.Service
+  readonly audit: typeof AuditTrail.Service
 }
+
+/** The client address for the audit trail when rate limits are off: the same rule, no budgets. */
+export const withClientAddress = (trusted: TrustedProxies | null) => <E, R>(app: App.Default<E, R>): App.Default<E, R> =>
+  Effect.flatMap(HttpServerRequest.HttpServerRequest, (request) =>
+    Effect.locally(app, CurrentClientAddress, clientAddress(Option.getOrUndefined(request.remoteAddress), request.headers["x-forwarded-for"], trusted))
+  )
 
 export const rateLimit = (settings: RateLimiting) => {
   const periodMs = Duration.toMillis(settings.limits.window)
@@ -91,6 +100,7 @@ export const rateLimit = (settings: RateLimiting) => {
   }
 
   const limiter = settings.limiter
+  const audit = settings.audit
   return <E, R>(app: App.Default<E, R>): App.Default<E, R> =>
     Effect.gen(function* () {
       const request = yield* HttpServerRequest.HttpServerRequest
@@ -103,6 +113,7 @@ export const rateLimit = (settings: RateLimiting) => {
       const charges = chargesFor(request.method, pathname, prefix, address)
 
       const admission = yield* limiter.admit(subjects, charges)
+      const run = Effect.locally(app, CurrentClientAddress, address)
       if (admission._tag === "Blocked") {
         yield* countSecurityEvent("blocked_request")
         const what = admission.subject.startsWith("prefix:") ? "this key" : "this address"
@@ -118,13 +129,24 @@ export const rateLimit = (settings: RateLimiting) => {
 
       yield* HttpApp.appendPreResponseHandler((_request, response) =>
         Effect.gen(function* () {
-          if (response.status === 403) yield* countSecurityEvent("scope_denied")
+          if (response.status === 403) {
+            yield* countSecurityEvent("scope_denied")
+            yield* audit.note({ userId: stats?.userId ?? null, address }, { action: "access.denied", targetType: "route", targetId: `${request.method} ${pathname}`, outcome: "denied" })
+          }
           if (stats?.authenticationFailed === true) {
             yield* countSecurityEvent("authentication_failure")
+            yield* audit.note({ address }, { action: "auth.failed", targetType: "apikey", targetId: prefix, outcome: "failure", details: { route: `${request.method} ${pathname}` } })
             const blocked = yield* limiter.fail({ subjects, ...failures })
             for (const block of blocked) {
               // Once per block, not per refused request: the block is the event.
               yield* countSecurityEvent("blocked")
+              yield* audit.note({ address }, {
+                action: "auth.blocked",
+                targetType: block.subject.startsWith("prefix:") ? "apikey" : "address",
+                targetId: block.subject.slice(block.subject.indexOf(":") + 1),
+                outcome: "failure",
+                details: { durationSeconds: seconds(block.durationMs), strikes: block.strikes }
+              })
               yield* Effect.logWarning(`authentication: ${block.subject} blocked for ${seconds(block.durationMs)} s after repeated failures`).pipe(
                 Effect.annotateLogs({ kind: "security", event: "blocked", subject: block.subject, durationMs: block.durationMs, strikes: block.strikes })
               )
@@ -133,6 +155,6 @@ export const rateLimit = (settings: RateLimiting) => {
           return HttpServerResponse.setHeaders(response, headers)
         })
       )
-      return yield* app
+      return yield* run
     })
 }

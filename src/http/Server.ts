@@ -2,10 +2,11 @@ import { HttpApiBuilder, HttpApiScalar, HttpMiddleware } from "@effect/platform"
 import { Effect, Layer } from "effect"
 import * as ConfigError from "effect/ConfigError"
 import { Api } from "../api/Api.js"
+import { AuditTrail } from "../audit/AuditTrail.js"
 import { isLiveEventsPath } from "../api/LiveEventsApi.js"
 import { MaxBodyBytes } from "../config/AppConfig.js"
-import { Draining, DrainOnShutdown } from "../observability/Draining.js"
 import { AttachmentMaxBytes } from "../config/AttachmentConfig.js"
+import { Draining, DrainOnShutdown } from "../observability/Draining.js"
 import { Health } from "../observability/Health.js"
 import { observeRequests, RequestWindow } from "../observability/RequestWindow.js"
 import { isUntraced } from "../observability/Tracing.js"
@@ -14,8 +15,9 @@ import { DashboardSessions } from "../security/DashboardSessions.js"
 import { RateLimiter, RateLimiterLive } from "../security/RateLimiter.js"
 import { AuthBlockConfig, HeadersConfig, RateLimitConfig, TrustProxyConfig } from "../security/SecurityConfig.js"
 import { ActivityHttp } from "./ActivityHttp.js"
-import { AuthenticationLive } from "./Authentication.js"
 import { AttachmentsHttp } from "./AttachmentsHttp.js"
+import { AuthenticationLive } from "./Authentication.js"
+import { AuditHttp } from "./AuditHttp.js"
 import { BoardHttp } from "./BoardHttp.js"
 import { DashboardHttp } from "./DashboardHttp.js"
 import { DatabaseInsightHttp } from "./DatabaseInsightHttp.js"
@@ -25,7 +27,7 @@ import { JobsHttp } from "./JobsHttp.js"
 import { LiveAuthenticationLive, LiveEventsHttp, LiveEventsLive } from "./LiveEventsHttp.js"
 import { MetricsHttp } from "./MetricsHttp.js"
 import { ProjectsHttp } from "./ProjectsHttp.js"
-import { rateLimit } from "./RateLimiting.js"
+import { rateLimit, withClientAddress } from "./RateLimiting.js"
 import { guardRequests } from "./RequestGuards.js"
 import { RequestTimeout, withDeadline } from "./RequestDeadline.js"
 import { requestMiddleware } from "./RequestMiddleware.js"
@@ -62,7 +64,8 @@ const RateLimitLive = HttpApiBuilder.middleware(
       return yield* Effect.fail(ConfigError.InvalidData(["TRUST_PROXY"], `not an address, a CIDR range, loopback or private: ${trusted.invalid}`))
     }
     const limiter = yield* RateLimiter
-    return limits.enabled ? rateLimit({ limits, blocks, trusted, limiter }) : (app) => app
+    const audit = yield* AuditTrail
+    return limits.enabled ? rateLimit({ limits, blocks, trusted, limiter, audit }) : withClientAddress(trusted)
   })
 )
 

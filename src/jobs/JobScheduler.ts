@@ -11,6 +11,8 @@ export interface SchedulerOptions {
   readonly outboxRetentionDays: number
   readonly deadLetterRetentionDays: number
   readonly jobRetentionDays: number
+  /** Long by default: an audit trail is read after the fact, often much later. */
+  readonly auditRetentionDays: number
 }
 
 export const SchedulerConfig: Config.Config<SchedulerOptions> = Config.all({
@@ -18,7 +20,11 @@ export const SchedulerConfig: Config.Config<SchedulerOptions> = Config.all({
   retentionInterval: Config.duration("JOBS_RETENTION_INTERVAL").pipe(Config.withDefault(Duration.hours(1))),
   outboxRetentionDays: Config.integer("OUTBOX_RETENTION_DAYS").pipe(Config.withDefault(7)),
   deadLetterRetentionDays: Config.integer("DEAD_LETTER_RETENTION_DAYS").pipe(Config.withDefault(30)),
-  jobRetentionDays: Config.integer("JOB_RETENTION_DAYS").pipe(Config.withDefault(30))
+  jobRetentionDays: Config.integer("JOB_RETENTION_DAYS").pipe(Config.withDefault(30)),
+  auditRetentionDays: Config.integer("AUDIT_RETENTION_DAYS").pipe(
+    Config.withDefault(365),
+    Config.validate({ message: "must be at least 1 (days)", validation: (days) => days >= 1 })
+  )
 })
 
 /**
@@ -40,7 +46,12 @@ export const makeScheduler = (options: SchedulerOptions): Effect.Effect<void, ne
     yield* periodic(options.retentionInterval, (period) =>
       queue.enqueue(
         RetentionJob,
-        { outboxDays: options.outboxRetentionDays, deadLetterDays: options.deadLetterRetentionDays, jobDays: options.jobRetentionDays },
+        {
+          outboxDays: options.outboxRetentionDays,
+          deadLetterDays: options.deadLetterRetentionDays,
+          jobDays: options.jobRetentionDays,
+          auditDays: options.auditRetentionDays
+        },
         { idempotencyKey: period }
       )
     )

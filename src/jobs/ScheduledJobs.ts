@@ -1,7 +1,9 @@
 import { DateTime, Duration, Effect, Schema } from "effect"
 import type { RepositoryError } from "../domain/Errors.js"
 import { makeEvent, TaskOverdueV1 } from "../domain/DomainEvents.js"
+import { pruneAuditTrail } from "../audit/AuditTrail.js"
 import { Outbox } from "../events/Outbox.js"
+import { AuditRepository } from "../repositories/AuditRepository.js"
 import { JobRepository } from "../repositories/JobRepository.js"
 import { MaintenanceRepository, type OverdueTask } from "../repositories/MaintenanceRepository.js"
 import { Transactor } from "../repositories/Transactor.js"
@@ -17,10 +19,16 @@ export const OverdueRemindersJob = jobType(
   { maxAttempts: 3, priority: "low" }
 )
 
-export const RetentionSettings = Schema.Struct({ outboxDays: Schema.Int, deadLetterDays: Schema.Int, jobDays: Schema.Int })
+export const RetentionSettings = Schema.Struct({
+  outboxDays: Schema.Int,
+  deadLetterDays: Schema.Int,
+  jobDays: Schema.Int,
+  // Optional: jobs enqueued before the audit trail existed still decode.
+  auditDays: Schema.optionalWith(Schema.Int, { default: () => 365 })
+})
 export const RetentionJob = jobType(
   "retention.prune.v1",
-  { payload: RetentionSettings, result: Schema.Struct({ outbox: Schema.Int, deadLetters: Schema.Int, jobs: Schema.Int }) },
+  { payload: RetentionSettings, result: Schema.Struct({ outbox: Schema.Int, deadLetters: Schema.Int, jobs: Schema.Int, audit: Schema.optionalWith(Schema.Int, { default: () => 0 }) }) },
   { maxAttempts: 3, priority: "low" }
 )
 
@@ -53,6 +61,7 @@ export class ScheduledJobs extends Effect.Service<ScheduledJobs>()("flowboard/Sc
     const jobs = yield* JobRepository
     const outbox = yield* Outbox
     const tx = yield* Transactor
+    const auditTrail = yield* AuditRepository
 
     const reminders = handle(OverdueRemindersJob, () =>
       Effect.gen(function* () {
@@ -76,7 +85,11 @@ export class ScheduledJobs extends Effect.Service<ScheduledJobs>()("flowboard/Sc
         return {
           outbox: yield* drain(maintenance.pruneOutbox(daysAgo(settings.outboxDays), PRUNE_BATCH)),
           deadLetters: yield* drain(maintenance.pruneDeadLetters(daysAgo(settings.deadLetterDays), PRUNE_BATCH)),
-          jobs: yield* jobs.pruneFinished(daysAgo(settings.jobDays))
+          jobs: yield* jobs.pruneFinished(daysAgo(settings.jobDays)),
+          audit: yield* pruneAuditTrail(daysAgo(settings.auditDays), PRUNE_BATCH).pipe(
+            Effect.provideService(AuditRepository, auditTrail),
+            Effect.provideService(Transactor, tx)
+          )
         }
       }).pipe(Effect.withSpan("ScheduledJobs.retention"))
     )

@@ -35,3 +35,10 @@ export const withRequest = (info: RequestInfo) => <A, E, R>(effect: Effect.Effec
       info.correlationId === null ? (e) => e : Effect.annotateLogs("correlationId", info.correlationId)
     )
   })
+
+/**
+ * The client address of the request this fiber works for (the socket's, or the trusted proxy's
+ * `X-Forwarded-For`: security/ClientAddress.ts). Set by the rate-limiting middleware; read by
+ * the audit trail. `null` outside requests.
+ */
+export const CurrentClientAddress = FiberRef.unsafeMake<string | null>(null)

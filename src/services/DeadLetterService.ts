@@ -1,4 +1,5 @@
 import { DateTime, Effect, Option, Schedule } from "effect"
+import { AuditTrail } from "../audit/AuditTrail.js"
 import { type Actor, isAdmin } from "../domain/Actor.js"
 import type { DeadLetter, DeadLetterId, DeadLetterStatus } from "../domain/DeadLetter.js"
 import { Conflict, Forbidden, NotFound, type RepositoryError, ValidationError } from "../domain/Errors.js"
@@ -7,6 +8,7 @@ import { ConsumerProcessor } from "../events/ConsumerProcessor.js"
 import { HandlerRegistry } from "../events/HandlerRegistry.js"
 import { DeadLetterRepository } from "../repositories/DeadLetterRepository.js"
 import { InboxRepository } from "../repositories/InboxRepository.js"
+import { Transactor } from "../repositories/Transactor.js"
 
 /** What a replay did: handled now (or found already handled), or failed again (the letter stays). */
 export interface ReplayResult {
@@ -35,6 +37,8 @@ export class DeadLetterService extends Effect.Service<DeadLetterService>()("flow
     const inbox = yield* InboxRepository
     const registry = yield* HandlerRegistry
     const processor = yield* ConsumerProcessor
+    const audit = yield* AuditTrail
+    const tx = yield* Transactor
 
     const find = (id: DeadLetterId) =>
       Effect.flatMap(letters.findById(id), Option.match({ onNone: () => Effect.fail(NotFound.of("dead letter", id)), onSome: Effect.succeed }))
@@ -53,7 +57,13 @@ export class DeadLetterService extends Effect.Service<DeadLetterService>()("flow
           const outcome = yield* processor.process(handler, letter.envelope, Schedule.stop)
           if (outcome._tag === "DeadLettered") return { id: letter.id, outcome: "failed", letter: outcome.letter }
         }
-        yield* letters.markReplayed(letter.id, actor.user.id, yield* DateTime.now)
+        const now = yield* DateTime.now
+        yield* tx.transaction(
+          Effect.zipRight(
+            letters.markReplayed(letter.id, actor.user.id, now),
+            audit.record(actor, [{ action: "deadletter.replayed", targetType: "deadletter", targetId: letter.id, details: { handler: letter.handler, eventId: letter.eventId, eventType: letter.eventType } }])
+          )
+        )
         yield* Effect.logInfo("dead letter replayed").pipe(Effect.annotateLogs({ deadLetterId: letter.id, replayedBy: actor.user.id }))
         return { id: letter.id, outcome: "replayed", letter: Option.getOrNull(yield* letters.findById(letter.id)) }
       })
@@ -104,7 +114,15 @@ export class DeadLetterService extends Effect.Service<DeadLetterService>()("flow
 
       discard: Effect.fn("DeadLetterService.discard")(function* (actor: Actor, id: DeadLetterId) {
         yield* requireAdmin(actor)
-        if (!(yield* letters.remove(id))) return yield* NotFound.of("dead letter", id)
+        const letter = yield* find(id)
+        const removed = yield* tx.transaction(
+          Effect.tap(letters.remove(id), (removed) =>
+            removed
+              ? audit.record(actor, [{ action: "deadletter.discarded", targetType: "deadletter", targetId: id, details: { handler: letter.handler, eventId: letter.eventId, eventType: letter.eventType } }])
+              : Effect.void
+          )
+        )
+        if (!removed) return yield* NotFound.of("dead letter", id)
         yield* Effect.logInfo("dead letter discarded").pipe(Effect.annotateLogs({ deadLetterId: id, discardedBy: actor.user.id }))
       })
     }

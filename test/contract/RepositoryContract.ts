@@ -52,6 +52,7 @@ export type RepositoryPorts =
   | ActivityRepository
   | ProjectProgressRepository
   | EventLogRepository
+  | AuditRepository
 
 export type ContractIt = Vitest.Vitest.MethodsNonLive<RepositoryPorts>
 
@@ -76,11 +77,12 @@ export const repositoryContract = (name: string, layer: Layer.Layer<RepositoryPo
     taskNeighbourContract(it)
     rebalanceContract(it)
     commentContract(it)
-    outboxContract(it)
     attachmentContract(it)
+    outboxContract(it)
     inboxContract(it)
     deadLetterContract(it)
     activityContract(it)
     projectProgressContract(it)
     eventLogContract(it)
+    auditContract(it)
   })

@@ -211,6 +211,9 @@ export const routes: { readonly [K in EndpointKey]: Route } = {
   },
   "deadLetters.discardDeadLetter": { method: "DELETE", path: "/api/v1/admin/dead-letters/:deadLetterId", access: "user", adminOnly: true, status: 204 },
   "databaseInsight.getDatabaseInsight": { method: "GET", path: "/api/v1/admin/db", access: "user", adminOnly: true, status: 200 },
+  "audit.listAudit": { method: "GET", path: "/api/v1/admin/audit", access: "user", adminOnly: true, status: 200 },
+  "audit.exportAudit": { method: "GET", path: "/api/v1/admin/audit/export", access: "user", adminOnly: true, status: 200 },
+  "audit.verifyAudit": { method: "GET", path: "/api/v1/admin/audit/verify", access: "user", adminOnly: true, status: 200 },
 
   "jobs.getJob": { method: "GET", path: "/api/v1/jobs/:jobId", access: "user", status: 200 },
   "jobs.cancelJob": { method: "POST", path: "/api/v1/jobs/:jobId/cancel", access: "user", status: 200 },
@@ -271,10 +274,10 @@ export const pathParams = (f: Fixture, route: Route): Readonly<Record<string, st
   taskId: f.task.id,
   columnId: f.spareColumn.id,
   commentId: f.comment.id,
+  attachmentId: f.attachment.id,
   userId: f.cast.viewer.user.id,
   keyId: f.cast.owner.readKey.id,
   jobId: f.job.jobId,
-  attachmentId: f.attachment.id,
   deadLetterId: f.deadLetter.id,
   ...route.params?.(f)
 })
@@ -300,11 +303,11 @@ export const makeFixture = (cast: Cast, key: string) =>
     const task = yield* cast.editor.client.tasks.createTask({ path: { projectId: project.id }, payload: new CreateTask({ title: "Write the spec" }) })
     yield* cast.editor.client.tasks.createTask({ path: { projectId: project.id }, payload: new CreateTask({ title: "Second" }) })
     const comment = yield* cast.editor.client.tasks.addComment({ path: { taskId: task.id }, payload: new CreateComment({ body: "On it" }) })
+    const uploaded = yield* send("POST", `/api/v1/tasks/${task.id}/attachments`, { token: cast.editor.token, form: uploadForm("notes.txt", TEXT) })
+    const attachment = decodeBody(Attachment, uploaded)
     const job = yield* cast.owner.client.jobs.bulkTasks({
       path: { projectId: project.id },
       headers: {},
-    const uploaded = yield* send("POST", `/api/v1/tasks/${task.id}/attachments`, { token: cast.editor.token, form: uploadForm("notes.txt", TEXT) })
-    const attachment = decodeBody(Attachment, uploaded)
       payload: new BulkTasks({ operations: [{ op: "update", taskId: task.id, version: task.version, title: "Renamed in bulk" }] })
     })
     const deadLetter = yield* givenDeadLetter("e2e-handler", { handledSince: true })

@@ -37,6 +37,8 @@ export interface Tables {
   readonly jobs: HashMap.HashMap<string, Job>
   /** Keyed by `reminderKey(taskId, dueAt)`, valued by when the reminder was recorded. */
   readonly taskReminders: HashMap.HashMap<string, DateTime.Utc>
+  /** The audit trail in chain order (`seq` ascending). */
+  readonly audit: ReadonlyArray<AuditEvent>
 }
 
 const emptyTables: Tables = {
@@ -47,14 +49,15 @@ const emptyTables: Tables = {
   columns: HashMap.empty(),
   tasks: HashMap.empty(),
   comments: HashMap.empty(),
+  attachments: HashMap.empty(),
   activity: HashMap.empty(),
   progress: HashMap.empty(),
-  attachments: HashMap.empty(),
   outbox: HashMap.empty(),
   inbox: HashMap.empty(),
   deadLetters: HashMap.empty(),
   jobs: HashMap.empty(),
-  taskReminders: HashMap.empty()
+  taskReminders: HashMap.empty(),
+  audit: []
 }
 
 export const memberKey = (projectId: string, userId: string): string => `${projectId}/${userId}`

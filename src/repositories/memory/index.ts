@@ -1,9 +1,10 @@
 import { Layer } from "effect"
 import { MemoryActivityRepository } from "./MemoryActivityRepository.js"
+import { MemoryAuditRepository } from "./MemoryAuditRepository.js"
 import { MemoryApiKeyRepository } from "./MemoryApiKeyRepository.js"
-import { MemoryColumnRepository } from "./MemoryColumnRepository.js"
 import { MemoryAttachmentRepository } from "./MemoryAttachmentRepository.js"
 import { MemoryAttachmentStorage } from "./MemoryAttachmentStorage.js"
+import { MemoryColumnRepository } from "./MemoryColumnRepository.js"
 import { MemoryCommentRepository } from "./MemoryCommentRepository.js"
 import { MemoryDatabaseStatsRepository } from "./MemoryDatabaseStatsRepository.js"
 import { MemoryDeadLetterRepository } from "./MemoryDeadLetterRepository.js"
@@ -34,13 +35,14 @@ export const MemoryRepositoriesLive = Layer.mergeAll(
   MemoryColumnRepository,
   MemoryTaskRepository,
   MemoryCommentRepository,
-  MemoryOutboxRepository,
   MemoryAttachmentRepository,
   MemoryAttachmentStorage,
+  MemoryOutboxRepository,
   MemoryActivityRepository,
   MemoryProjectProgressRepository,
   MemoryEventLogRepository,
   MemoryInboxRepository,
   MemoryDeadLetterRepository,
-  MemoryDatabaseStatsRepository
+  MemoryDatabaseStatsRepository,
+  MemoryAuditRepository
 ).pipe(Layer.provide(MemoryStoreLive))

@@ -1,12 +1,13 @@
 import type { SqlClient } from "@effect/sql"
 import { Layer } from "effect"
+import type { ConfigError } from "effect/ConfigError"
 import type { ActivityRepository } from "../ActivityRepository.js"
 import type { ApiKeyRepository } from "../ApiKeyRepository.js"
-import type { ColumnRepository } from "../ColumnRepository.js"
 import type { AttachmentRepository } from "../AttachmentRepository.js"
 import type { AttachmentStorage } from "../AttachmentStorage.js"
 import { AttachmentStorageLive } from "../AttachmentStorageLive.js"
 import type { AuditRepository } from "../AuditRepository.js"
+import type { ColumnRepository } from "../ColumnRepository.js"
 import type { DatabaseStatsRepository } from "../DatabaseStatsRepository.js"
 import type { CommentRepository } from "../CommentRepository.js"
 import type { DeadLetterRepository } from "../DeadLetterRepository.js"
@@ -22,9 +23,9 @@ import type { Transactor } from "../Transactor.js"
 import type { UserRepository } from "../UserRepository.js"
 import { SqlActivityRepositoryLive } from "./SqlActivityRepository.js"
 import { SqlApiKeyRepositoryLive } from "./SqlApiKeyRepository.js"
-import { SqlColumnRepositoryLive } from "./SqlColumnRepository.js"
 import { SqlAttachmentRepositoryLive } from "./SqlAttachmentRepository.js"
 import { SqlAuditRepositoryLive } from "./SqlAuditRepository.js"
+import { SqlColumnRepositoryLive } from "./SqlColumnRepository.js"
 import { SqlCommentRepositoryLive } from "./SqlCommentRepository.js"
 import { SqlDatabaseStatsRepositoryLive } from "./SqlDatabaseStatsRepository.js"
 import { SqlDeadLetterRepositoryLive } from "./SqlDeadLetterRepository.js"
@@ -70,16 +71,17 @@ export const SqlRepositoriesLive: Layer.Layer<
   | ColumnRepository
   | TaskRepository
   | CommentRepository
-  | OutboxRepository
   | AttachmentRepository
   | AttachmentStorage
+  | OutboxRepository
   | ActivityRepository
   | ProjectProgressRepository
   | EventLogRepository
   | InboxRepository
   | DeadLetterRepository
-  | DatabaseStatsRepository,
-  never,
+  | DatabaseStatsRepository
+  | AuditRepository,
+  ConfigError,
   SqlClient.SqlClient
 > = Layer.mergeAll(
   // One wake-up for both: the transactor asks for what the outbox repository noted.
@@ -92,12 +94,13 @@ export const SqlRepositoriesLive: Layer.Layer<
   SqlColumnRepositoryLive,
   SqlTaskRepositoryLive,
   SqlCommentRepositoryLive,
-  SqlActivityRepositoryLive,
-  SqlProjectProgressRepositoryLive,
   SqlAttachmentRepositoryLive,
   AttachmentStorageLive,
+  SqlActivityRepositoryLive,
+  SqlProjectProgressRepositoryLive,
   SqlEventLogRepositoryLive,
   SqlInboxRepositoryLive,
   SqlDeadLetterRepositoryLive,
-  SqlDatabaseStatsRepositoryLive
+  SqlDatabaseStatsRepositoryLive,
+  SqlAuditRepositoryLive
 )

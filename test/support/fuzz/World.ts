@@ -72,7 +72,8 @@ const makeWorld = Effect.gen(function* () {
   const sql = yield* SqlClient.SqlClient
   const prefixes = [cast.owner, cast.admin, cast.editor, cast.viewer, cast.outsider].flatMap((i) => [prefixOf(i.token), prefixOf(i.readToken)])
   const keys = yield* sql<{ readonly id: string }>`SELECT id::text AS id FROM api_keys WHERE ${sql.in("prefix", prefixes)}`
-  const tables = yield* sql<{ readonly tablename: string }>`SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename <> ${MigrationsTable} ORDER BY tablename`
+  // Not the audit trail: a refused request is recorded there by design (auth.failed, access.denied).
+  const tables = yield* sql<{ readonly tablename: string }>`SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename <> ${MigrationsTable} AND tablename <> 'audit_events' ORDER BY tablename`
   return {
     authorization,
     users: { owner: cast.owner.user.id, ownerReadOnly: cast.owner.user.id, admin: cast.admin.user.id, editor: cast.editor.user.id, viewer: cast.viewer.user.id, outsider: cast.outsider.user.id, revokedKey: cast.owner.user.id },
@@ -115,8 +116,8 @@ export const loadPools = Effect.gen(function* () {
     UNION ALL SELECT 'column', id::text, project_id::text, NULL FROM board_columns
     UNION ALL SELECT 'task', id::text, project_id::text, version FROM tasks
     UNION ALL SELECT 'comment', id::text, task_id::text, NULL FROM comments
-    UNION ALL SELECT 'job', id::text, NULL, NULL FROM jobs
     UNION ALL SELECT 'attachment', id::text, task_id::text, NULL FROM attachments
+    UNION ALL SELECT 'job', id::text, NULL, NULL FROM jobs
     UNION ALL SELECT 'deadLetter', id::text, NULL, NULL FROM dead_letters
     UNION ALL SELECT 'event', id::text, NULL, NULL FROM outbox
     ORDER BY 1, 2`

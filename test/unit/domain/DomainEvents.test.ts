@@ -1,5 +1,5 @@
 import { describe, expect, it } from "@effect/vitest"
-import { DateTime, Duration, Effect, Either, Layer, Option, ParseResult, Schema, TestClock } from "effect"
+import { DateTime, Duration, Effect, Either, Layer, Option, ParseResult, Schema, Stream, TestClock } from "effect"
 import { TestLive } from "../../../layers/Test.js"
 import { projectIdOf } from "../../../src/domain/Activity.js"
 import {
@@ -36,6 +36,7 @@ import { CommentService } from "../../../src/services/CommentService.js"
 import { ProjectService } from "../../../src/services/ProjectService.js"
 import { TaskService } from "../../../src/services/TaskService.js"
 import { UserService } from "../../../src/services/UserService.js"
+import { PDF } from "../../support/Files.js"
 import { options } from "../jobs/Support.js"
 import { aProject, allEvents, aTask, columnsByName, signUp } from "../services/Fixtures.js"
 
@@ -45,8 +46,8 @@ const columnId = newId(ColumnId)
 const otherColumnId = newId(ColumnId)
 const comment = { projectId, commentId: newId(CommentId), authorId: userId }
 const column = { columnId, name: "QA", wipLimit: 3, isDone: false }
-
 const attachment = { projectId, attachmentId: newId(AttachmentId), filename: "spec.pdf", contentType: "application/pdf", size: 1234 }
+
 /** One payload of every type, as JSON: what the outbox stores. Total, so a new type needs one here. */
 const samples: { readonly [T in EventType]: PayloadJsonOf<T> } = {
   "project.created.v1": { key: "APOLLO", name: "Apollo", status: "planning", columns: [{ id: columnId, name: "Done", isDone: true }] },
@@ -68,9 +69,9 @@ const samples: { readonly [T in EventType]: PayloadJsonOf<T> } = {
   "task.overdue.v1": { projectId, number: 2, title: "Ship it", dueAt: "2026-03-01T09:30:00.000Z", assigneeId: userId },
   "comment.added.v1": comment,
   "comment.deleted.v1": comment,
-  "user.created.v1": { email: "ada@example.test", role: "member" },
   "attachment.added.v1": attachment,
   "attachment.deleted.v1": attachment,
+  "user.created.v1": { email: "ada@example.test", role: "member" },
   "apikey.created.v1": { userId, prefix: "0123456789ab", scopes: ["read", "write"] },
   "apikey.revoked.v1": {}
 }
@@ -154,7 +155,8 @@ describe("DomainEvents", () => {
     retentionInterval: "1 hour",
     outboxRetentionDays: 7,
     deadLetterRetentionDays: 30,
-    jobRetentionDays: 30
+    jobRetentionDays: 30,
+    auditRetentionDays: 365
   }).pipe(Layer.merge(jobRunner(options("w1", { pollInterval: "1 hour" }))), Layer.provideMerge(TestLive))
 
   it.scoped("the events the services record decode against their classes, for every type", () =>
@@ -196,11 +198,11 @@ describe("DomainEvents", () => {
       }
       const said = yield* comments.add(actor, task.id, new CreateComment({ body: "on it" }))
       yield* comments.delete(actor, task.id, said.id)
-
-      // The overdue job runs on the scheduler's clock.
       const attachments = yield* AttachmentService
       const file = yield* attachments.upload(actor, task.id, Stream.make({ _tag: "File" as const, key: "file", name: "spec.pdf", content: Stream.make(PDF) }))
       yield* attachments.delete(actor, task.id, file.id)
+
+      // The overdue job runs on the scheduler's clock.
       for (let i = 0; i < 10; i++) {
         yield* TestClock.adjust(Duration.minutes(1))
         yield* Effect.repeatN(Effect.yieldNow(), 20)

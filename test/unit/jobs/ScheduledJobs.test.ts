@@ -16,7 +16,8 @@ const schedule: SchedulerOptions = {
   retentionInterval: "1 hour",
   outboxRetentionDays: 7,
   deadLetterRetentionDays: 30,
-  jobRetentionDays: 30
+  jobRetentionDays: 30,
+  auditRetentionDays: 365
 }
 
 /** The whole service stack in memory, with a runner and two schedulers, as two processes would run them. */
