@@ -15,10 +15,9 @@ const OnPglite = SqlRepositoriesLive.pipe(Layer.provideMerge(PgliteTest))
 const OnPostgres = SqlRepositoriesLive.pipe(Layer.provideMerge(PostgresTest))
 type SqlIt = Vitest.MethodsNonLive<RepositoryPorts | SqlClient.SqlClient>
 
+// The same adapters' contract on Postgres runs in the slow tier (test/slow/RepositoryContractPostgres.test.ts);
+// what only Postgres can get wrong (real concurrency) is below.
 repositoryContract("sql on PGlite", OnPglite)
-describe.skipIf(skipPostgres)("Postgres", () => {
-  repositoryContract("sql on Postgres", OnPostgres)
-})
 
 /**
  * What only the SQL adapters can get wrong: driver behaviour the in-memory fakes cannot have.

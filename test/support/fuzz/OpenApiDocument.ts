@@ -12,6 +12,9 @@ export interface DocumentedOperation {
   readonly statuses: ReadonlyArray<string>
 }
 
+/** `application/json` and `…+json`; not `application/x-ndjson`, which is many documents. */
+export const isJsonMediaType = (mediaType: string): boolean => mediaType === "application/json" || mediaType.endsWith("+json")
+
 const isRecord = (u: unknown): u is Record<string, unknown> => typeof u === "object" && u !== null && !Array.isArray(u)
 /** JSON Pointer escaping (RFC 6901), then URI fragment escaping for the `{` and `}` of templates. */
 const pointer = (...segments: ReadonlyArray<string>) =>
@@ -90,8 +93,9 @@ export const documentJudge = (served: unknown): DocumentJudge => {
       // `application/octet-stream` documents bytes of whatever type the resource has (a download).
       const mediaType = mediaTypes.find((m) => contentType.split(";")[0]!.trim().toLowerCase() === m) ?? mediaTypes.find((m) => m === "application/octet-stream" && contentType !== "")
       if (mediaType === undefined) return [`documents ${mediaTypes.join(", ")}, got ${contentType || "no Content-Type"}`]
-      // An event stream is not read; its content type is all there is to judge.
-      if (!mediaType.includes("json")) return []
+      // An event stream is not read, and NDJSON is lines of JSON, not one document: for text of
+      // other types the content type is all there is to judge.
+      if (!isJsonMediaType(mediaType)) return []
       let parsed: unknown
       try {
         parsed = JSON.parse(body)

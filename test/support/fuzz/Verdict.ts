@@ -2,7 +2,7 @@ import { Headers } from "@effect/platform"
 import { Either, Option, ParseResult, Schema } from "effect"
 import { type Reply, shapeProblems } from "../../e2e/Harness.js"
 import { methodsByPath, type Operation, operations } from "./Contract.js"
-import type { DocumentJudge } from "./OpenApiDocument.js"
+import { type DocumentJudge, isJsonMediaType } from "./OpenApiDocument.js"
 import type { Plan } from "./Plans.js"
 import type { RawReply } from "./Wire.js"
 
@@ -48,6 +48,9 @@ const asHarnessReply = (reply: RawReply): Reply => ({
 
 const mediaType = (contentType: string) => contentType.split(";")[0]!.trim().toLowerCase()
 
+/** What a response of bytes is declared as: any media type stands for it. */
+const BYTES = "application/octet-stream"
+
 /** The reply against the contract's declaration for its status. */
 const byContract = (op: Operation, reply: RawReply): ReadonlyArray<Violation> => {
   const declared = op.responses.get(reply.status)
@@ -57,17 +60,17 @@ const byContract = (op: Operation, reply: RawReply): ReadonlyArray<Violation> =>
   return Option.match(declared.schema, {
     onNone: () => (reply.text === "" ? [] : [{ kind: "contract: body does not decode", detail: `declares no body, got ${clip(reply.text, 100)}` }]),
     onSome: (schema): ReadonlyArray<Violation> => {
+      // Bytes (a download) come labelled with their own type; there is nothing to decode.
+      if (declared.contentType === BYTES) return reply.contentType === "" ? [{ kind: "contract: body does not decode", detail: "bytes without a Content-Type" }] : []
       if (mediaType(reply.contentType) !== declared.contentType) {
         return [{ kind: "contract: body does not decode", detail: `declares ${declared.contentType}, got ${reply.contentType || "no Content-Type"}` }]
       }
-      // Bytes (a download) come labelled with their own type; there is nothing to decode.
-      if (declared.contentType === BYTES) return reply.contentType === "" ? [{ kind: "contract: body does not decode", detail: "bytes without a Content-Type" }] : []
       if (reply.streaming) return []
+      // Text of another type (NDJSON) is declared as a string: any text decodes.
+      if (!isJsonMediaType(declared.contentType)) return []
       const parsed = parseJson(reply.text)
       if (Option.isNone(parsed)) return [{ kind: "contract: body does not decode", detail: "not JSON" }]
       // Strict: a field the contract does not declare is one a generated client does not know.
-      // Text of another type (NDJSON) is declared as a string: any text decodes.
-      if (!isJsonMediaType(declared.contentType)) return []
       const decoded = Schema.decodeUnknownEither(schema)(parsed.value, { onExcessProperty: "error", errors: "first" })
       return Either.match(decoded, {
         onRight: () => [],

@@ -18,8 +18,8 @@ import { OutboxRepository } from "../../../src/repositories/OutboxRepository.js"
 import { SqlOutboxRepositoryLive } from "../../../src/repositories/sql/SqlOutboxRepository.js"
 import { backoff } from "../../../src/resilience/RetrySchedules.js"
 import { PostgresTest, skipPostgres } from "../../support/Database.js"
-import { makeRedisTest, redisUrl, skipRedis } from "./RedisSupport.js"
-import { aggregates, collect, distinct, eventually, expectInOrder, firstDeliveries, history, produce, redisProxy, unpublished, versionsByAggregate } from "./RelaySupport.js"
+import { makeRedisTest, redisUrl, skipRedis } from "../../integration/events/RedisSupport.js"
+import { aggregates, collect, distinct, eventually, expectInOrder, firstDeliveries, history, produce, redisProxy, unpublished, versionsByAggregate } from "../../integration/events/RelaySupport.js"
 
 const quickRetry = backoff({ base: "10 millis", cap: "40 millis", jitter: "equal" })
 const ids = (events: ReadonlyArray<{ readonly id: string }>) => events.map((e) => e.id)

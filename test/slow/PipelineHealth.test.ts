@@ -13,7 +13,7 @@ import { redisUrl, skipRedis, uniquePrefix } from "../integration/events/RedisSu
 import { givenDeadLetter } from "../support/DeadLetters.js"
 import { parsePrometheus, valueOf } from "../support/Prometheus.js"
 import { HttpTestServer } from "../support/TestApi.js"
-import { decodeBody, get } from "./Harness.js"
+import { decodeBody, get } from "../e2e/Harness.js"
 
 /** Configuration from the map first, then the environment. */
 const configured = (entries: Record<string, string>) =>
