@@ -3,6 +3,7 @@ import { Chunk, Deferred, Effect, Fiber, type Layer, Option, Stream } from "effe
 import { AttachmentId, newId, type ProjectId, type TaskId } from "../../src/domain/Ids.js"
 import { ValidationError } from "../../src/domain/Errors.js"
 import { AttachmentStorage, type ContentKey } from "../../src/repositories/AttachmentStorage.js"
+import { givenBoard, givenTask } from "./Fixtures.js"
 
 /** A task's place, as the adapter under test needs it to exist (a row, for the database). */
 export interface Place {
@@ -132,3 +133,10 @@ export const attachmentStorageContract = <R>(
         expect((yield* storage.stored).filter((k) => k.attachmentId === key.attachmentId)).toEqual([key])
       }))
   })
+
+/** A task row: the chunks reference their task. */
+export const aTaskRow = Effect.gen(function* () {
+  const board = yield* givenBoard()
+  const task = yield* givenTask(board)
+  return { projectId: board.project.id, taskId: task.id }
+})

@@ -1,7 +1,7 @@
 import { FileSystem } from "@effect/platform"
 import { NodeFileSystem } from "@effect/platform-node"
 import { SqlClient } from "@effect/sql"
-import { describe, expect, layer } from "@effect/vitest"
+import { expect, layer } from "@effect/vitest"
 import { ConfigProvider, Effect, Layer, Option, Stream } from "effect"
 import { join } from "node:path"
 import { AttachmentId, newId, ProjectId, TaskId } from "../../src/domain/Ids.js"
@@ -10,25 +10,15 @@ import { AttachmentStorageLive } from "../../src/repositories/AttachmentStorageL
 import { SqlRepositoriesLive } from "../../src/repositories/sql/index.js"
 import { CHUNK_BYTES } from "../../src/repositories/sql/SqlAttachmentStorage.js"
 import { TaskRepository } from "../../src/repositories/TaskRepository.js"
-import { attachmentStorageContract } from "../contract/AttachmentStorageContract.js"
-import { givenBoard, givenTask } from "../contract/Fixtures.js"
-import { PgliteTest, PostgresTest, skipPostgres } from "../support/Database.js"
+import { aTaskRow, attachmentStorageContract } from "../contract/AttachmentStorageContract.js"
+import { PgliteTest } from "../support/Database.js"
 
 /** `ATTACHMENT_STORAGE` unset: the bytes go to the database the repositories use. */
 const OnPglite = SqlRepositoriesLive.pipe(Layer.provideMerge(PgliteTest))
-const OnPostgres = SqlRepositoriesLive.pipe(Layer.provideMerge(PostgresTest))
 
-/** A task row: the chunks reference their task. */
-const aTaskRow = Effect.gen(function* () {
-  const board = yield* givenBoard()
-  const task = yield* givenTask(board)
-  return { projectId: board.project.id, taskId: task.id }
-})
 
+// The same contract on Postgres runs in the slow tier (test/slow/RepositoryContractPostgres.test.ts).
 attachmentStorageContract("in the database, on PGlite", OnPglite, aTaskRow)
-describe.skipIf(skipPostgres)("Postgres", () => {
-  attachmentStorageContract("in the database, on Postgres", OnPostgres, aTaskRow)
-})
 
 // The suite's own `layer`: after the contract's, the module-level `it` runs in the last layer built.
 layer(NodeFileSystem.layer)("ATTACHMENT_STORAGE", (it) => {
