@@ -1,8 +1,10 @@
 import { Headers } from "@effect/platform"
-import { describe, expect, it } from "@effect/vitest"
-import { ConfigProvider, Duration, Effect, Exit, Layer, Metric, Option, Scope, TestClock } from "effect"
+import { expect, layer } from "@effect/vitest"
+import { ConfigProvider, Context, Duration, Effect, Exit, Layer, Metric, Option, Schema, Scope, TestClock } from "effect"
 import { TestLive } from "../../layers/Test.js"
+import { CreateUser } from "../../src/domain/Requests.js"
 import { HttpAppLive } from "../../src/http/Server.js"
+import { UserService } from "../../src/services/UserService.js"
 import { securityEvents, type SecurityEventKind } from "../../src/security/SecurityEvents.js"
 import { CaptureLogs, LogLines } from "../support/LogLines.js"
 import { bootstrapAdmin, HttpTestServer, SocketTestServer } from "../support/TestApi.js"
@@ -19,15 +21,28 @@ const appWith = (settings: Record<string, string>, socket = false) =>
   )
 
 const header = (reply: Reply, name: string) => Option.getOrUndefined(Headers.get(reply.headers, name))
-const admin = Effect.map(Effect.orDie(bootstrapAdmin), ({ token }) => token)
+
+/**
+ * One application per group of tests whose settings agree (an application costs a few hundred
+ * milliseconds to build): each test calls with a key of its own, so its budgets are its own.
+ */
+class Admin extends Context.Tag("e2e/RateLimitAdmin")<Admin, string>() {}
+const groupWith = (settings: Record<string, string>, socket = false) =>
+  Layer.effect(Admin, Effect.map(Effect.orDie(bootstrapAdmin), ({ token }) => token)).pipe(Layer.provideMerge(appWith(settings, socket)))
+/** A fresh admin user's key: budgets no other test has spent. */
+const freshKey = Effect.gen(function* () {
+  const users = yield* UserService
+  const input = Schema.decodeUnknownSync(CreateUser)({ email: `rl-${crypto.randomUUID()}@test.local`, name: "limited", role: "admin" })
+  return (yield* Effect.orDie(users.createUserWithKey(input))).token
+})
 /** A key of the right form that no one holds: its prefix is random, so it names no real key. */
 const wrongKey = () => `fb_${crypto.randomUUID().replace(/-/g, "").slice(0, 12)}_${"x".repeat(43)}`
 const eventCount = (kind: SecurityEventKind) => Effect.map(Metric.value(Metric.tagged(securityEvents, "kind", kind)), (state) => state.count)
 
-describe("rate limits", () => {
+layer(groupWith({ RATE_LIMIT_READ: "5", RATE_LIMIT_WRITE: "3", RATE_LIMIT_EXPENSIVE: "1", RATE_LIMIT_ANONYMOUS: "4", AUTH_BLOCK_FAILURES: "2" }))("rate limits", (it) => {
   it.effect("reads beyond a key's budget get 429 TooManyRequests with Retry-After; every answer says where the budget stands; time refills it", () =>
     Effect.gen(function* () {
-      const token = yield* admin
+      const token = yield* freshKey
       const replies: Array<Reply> = []
       for (let i = 0; i < 6; i++) replies.push(yield* get("/api/v1/me", token))
       expect(replies.map((r) => r.status)).toEqual([200, 200, 200, 200, 200, 429])
@@ -43,11 +58,11 @@ describe("rate limits", () => {
       expect((yield* get("/api/v1/me", token)).status).toBe(429)
       yield* TestClock.adjust(Duration.seconds(1))
       expect((yield* get("/api/v1/me", token)).status).toBe(200)
-    }).pipe(Effect.provide(appWith({ RATE_LIMIT_READ: "5" }))))
+    }))
 
   it.effect("a refused write changes nothing, and reads keep their own budget", () =>
     Effect.gen(function* () {
-      const token = yield* admin
+      const token = yield* freshKey
       const create = (i: number) => send("POST", "/api/v1/projects", { token, body: { key: `RL${i}`, name: `limited ${i}` } })
       const statuses = []
       for (let i = 0; i < 4; i++) statuses.push((yield* create(i)).status)
@@ -55,21 +70,21 @@ describe("rate limits", () => {
       const listed = yield* get("/api/v1/projects", token)
       expect(listed.status).toBe(200)
       expect((listed.body as { readonly items: ReadonlyArray<unknown> }).items).toHaveLength(3)
-    }).pipe(Effect.provide(appWith({ RATE_LIMIT_WRITE: "3" }))))
+    }))
 
   it.effect("expensive operations (export, import, bulk, replay) spend a budget of their own as well as a write", () =>
     Effect.gen(function* () {
-      const token = yield* admin
+      const token = yield* freshKey
       const project = yield* send("POST", "/api/v1/projects", { token, body: { key: "EXP", name: "export me" } })
       const id = (project.body as { readonly id: string }).id
       const first = yield* send("POST", `/api/v1/projects/${id}/export`, { token })
       const second = yield* send("POST", `/api/v1/projects/${id}/export`, { token })
       expect(first.status).toBe(202)
-      expect(header(first, "ratelimit-policy")).toBe(`"write";q=1200;w=60, "expensive";q=1;w=60`)
+      expect(header(first, "ratelimit-policy")).toBe(`"write";q=3;w=60, "expensive";q=1;w=60`)
       expect(expectError(second, 429, "TooManyRequests").message).toMatch(/"expensive"/)
       // An ordinary write is still within its budget.
       expect((yield* send("PATCH", `/api/v1/projects/${id}`, { token, body: { name: "renamed", version: 1 } })).status).toBe(200)
-    }).pipe(Effect.provide(appWith({ RATE_LIMIT_EXPENSIVE: "1" }))))
+    }))
 
   it.effect("without a key, requests spend their address's anonymous budget, and a missing key is not counted as a guess", () =>
     Effect.gen(function* () {
@@ -80,13 +95,14 @@ describe("rate limits", () => {
       // No block followed: once the budget refills, the address is served again.
       yield* TestClock.adjust(Duration.seconds(15))
       expect((yield* get("/api/v1/me")).status).toBe(401)
-    }).pipe(Effect.provide(appWith({ RATE_LIMIT_ANONYMOUS: "4", AUTH_BLOCK_FAILURES: "2" }))))
+    }))
 })
 
-describe("blocks after failed authentication", () => {
+// Blocks the address every in-memory request comes from: an application of its own.
+layer(groupWith({ AUTH_BLOCK_FAILURES: "3" }))("blocks after failed authentication", (it) => {
   it.effect("the failure past AUTH_BLOCK_FAILURES blocks the address: logged once, counted, and even a right key is refused until it ends", () =>
     Effect.gen(function* () {
-      const token = yield* admin
+      const token = yield* Admin
       const before = { failures: yield* eventCount("authentication_failure"), blocks: yield* eventCount("blocked"), refused: yield* eventCount("blocked_request") }
       const statuses = []
       for (let i = 0; i < 4; i++) statuses.push((yield* get("/api/v1/me", wrongKey())).status)
@@ -109,11 +125,13 @@ describe("blocks after failed authentication", () => {
       // The next block within a day lasts twice as long.
       for (let i = 0; i < 4; i++) yield* get("/api/v1/me", wrongKey())
       expect(header(yield* get("/api/v1/me", token), "retry-after")).toBe("120")
-    }).pipe(Effect.provide(appWith({ AUTH_BLOCK_FAILURES: "3" }))))
+    }))
+})
 
+layer(groupWith({ AUTH_BLOCK_FAILURES: "3", TRUST_PROXY: "loopback", RATE_LIMIT_ANONYMOUS: "3", LIVE_STREAMS_PER_KEY: "2" }, true))("behind a trusted proxy, on a socket", (it) => {
   it.effect("wrong secrets for one key from many addresses block that key's prefix, not the addresses or other keys", () =>
     Effect.gen(function* () {
-      const token = yield* admin
+      const token = yield* freshKey
       const prefix = token.split("_")[1]!
       const guess = `fb_${prefix}_${"y".repeat(43)}`
       const from = (i: number) => ({ "x-forwarded-for": `203.0.113.${i}` })
@@ -124,30 +142,19 @@ describe("blocks after failed authentication", () => {
       expect(expectError(owner, 429, "TooManyRequests").message).toMatch(/this key is blocked/)
       // The addresses the guesses came from are not blocked: a request without that key passes the limiter.
       expect((yield* send("GET", "/api/v1/me", { headers: from(1) })).status).toBe(401)
-    }).pipe(Effect.provide(appWith({ AUTH_BLOCK_FAILURES: "3", TRUST_PROXY: "loopback" }, true))))
-})
-
-describe("the client address", () => {
-  it.effect("comes from the socket by default: a spoofed X-Forwarded-For does not buy a new budget", () =>
-    Effect.gen(function* () {
-      const statuses = []
-      for (let i = 0; i < 4; i++) statuses.push((yield* send("GET", "/api/v1/me", { headers: { "x-forwarded-for": `198.51.100.${i}` } })).status)
-      expect(statuses).toEqual([401, 401, 401, 429])
-    }).pipe(Effect.provide(appWith({ RATE_LIMIT_ANONYMOUS: "3" }, true))))
+    }))
 
   it.effect("comes from X-Forwarded-For when the peer is a trusted proxy (TRUST_PROXY)", () =>
     Effect.gen(function* () {
       const statuses = []
       for (let i = 0; i < 4; i++) statuses.push((yield* send("GET", "/api/v1/me", { headers: { "x-forwarded-for": `198.51.100.${i}` } })).status)
       expect(statuses).toEqual([401, 401, 401, 401])
-    }).pipe(Effect.provide(appWith({ RATE_LIMIT_ANONYMOUS: "3", TRUST_PROXY: "loopback" }, true))))
-})
+    }))
 
-describe("live streams", () => {
   // On a socket: a stream's slot is given back when its connection closes, which only a socket has.
   it.scoped("are capped per key (429 with Retry-After), and a slot frees when a stream ends", () =>
     Effect.gen(function* () {
-      const token = yield* admin
+      const token = yield* freshKey
       const project = yield* send("POST", "/api/v1/projects", { token, body: { key: "LIVECAP", name: "streams" } })
       const id = (project.body as { readonly id: string }).id
       const first = yield* Scope.make()
@@ -166,5 +173,14 @@ describe("live streams", () => {
         Effect.repeat({ until: (reply) => reply.status === 200, times: 20 })
       )
       expect(again.status).toBe(200)
-    }).pipe(Effect.provide(appWith({ LIVE_STREAMS_PER_KEY: "2" }, true))))
+    }))
+})
+
+layer(groupWith({ RATE_LIMIT_ANONYMOUS: "3" }, true))("the client address, on a socket", (it) => {
+  it.effect("comes from the socket by default: a spoofed X-Forwarded-For does not buy a new budget", () =>
+    Effect.gen(function* () {
+      const statuses = []
+      for (let i = 0; i < 4; i++) statuses.push((yield* send("GET", "/api/v1/me", { headers: { "x-forwarded-for": `198.51.100.${i}` } })).status)
+      expect(statuses).toEqual([401, 401, 401, 429])
+    }))
 })
