@@ -7,11 +7,11 @@
  */
 import * as Reactivity from "@effect/experimental/Reactivity"
 import { describe, expect, it } from "@effect/vitest"
-import { Duration, Effect, Fiber, Option, Redacted } from "effect"
+import { Duration, Effect, Fiber, Redacted } from "effect"
 import { Agent, request as httpRequest } from "node:http"
 import { makeScratchDatabase, skipPostgres } from "../support/Database.js"
 import { type Outcome, probe, raw } from "../support/HttpProbe.js"
-import { type Child, freePort, printedKey, probeUntil, readinessBalancer, spawnFlowboard, tally, tcpProxy } from "./Processes.js"
+import { awaitKey, type Child, freePort, probeUntil, readinessBalancer, spawnFlowboard, tally, tcpProxy } from "./Processes.js"
 
 /** How long any accepted request may wait for its answer. */
 const DEADLINE_MS = 5_000
@@ -80,9 +80,6 @@ const report = (scenario: string, numbers: Record<string, unknown>) => Effect.lo
 /** The child's output, for a failure's message. */
 const outputOf = (child: Child) => `stdout:\n${child.stdout().slice(-3_000)}\nstderr:\n${child.stderr().slice(-3_000)}`
 
-/** The admin key the child printed on its first start. */
-const keyOf = (child: Child) =>
-  Option.getOrThrowWith(printedKey(child), () => new Error(`no admin key printed:\n${child.stdout().slice(0, 2_000)}`))
 
 /** Sends SIGTERM and returns how long the process took to exit, and how. */
 const terminate = (child: Child) =>
@@ -151,7 +148,7 @@ describe("flowboard start in embedded mode", () => {
       )
       expect(startUp.reached, outputOf(child)).toBe(true)
       const counts = expectAllAnswered(startUp.outcomes)
-      const token = keyOf(child)
+      const token = (yield* awaitKey(child))
 
       // Keep-alive connections at SIGTERM: one idle, one carrying an event stream, one that never sent a byte.
       const agent = yield* keepAlive
@@ -222,7 +219,7 @@ const servingBehindProxy = Effect.gen(function* () {
   const port = yield* freePort
   const child = yield* spawnFlowboard(["serve"], postgresEnv(port, url))
   expect((yield* probeUntil(() => ({ port, path: "/health/ready" }), ready, { within: "90 seconds" })).reached).toBe(true)
-  return { proxy, port, child, authorization: `Bearer ${keyOf(child)}` }
+  return { proxy, port, child, authorization: `Bearer ${(yield* awaitKey(child))}` }
 })
 
 describe.skipIf(skipPostgres)("flowboard serve and worker on Postgres behind a proxy", () => {
@@ -243,7 +240,7 @@ describe.skipIf(skipPostgres)("flowboard serve and worker on Postgres behind a p
       const counts = expectAllAnswered(startUp.outcomes)
       // The port was open while the database was away, and said so.
       expect(counts.byStatus["503"] ?? 0).toBeGreaterThan(0)
-      const listed = yield* probe({ port, path: "/api/v1/projects", headers: { authorization: `Bearer ${keyOf(child)}` } })
+      const listed = yield* probe({ port, path: "/api/v1/projects", headers: { authorization: `Bearer ${(yield* awaitKey(child))}` } })
       expect(statusOf(listed)).toBe(200)
       yield* report("postgres start-up, database away", { sent: counts.sent, refused: counts.refused, answered: counts.answered, byStatus: counts.byStatus })
     }).pipe(Effect.provide(Reactivity.layer)), { timeout: 180_000 })
@@ -372,7 +369,7 @@ describe.skipIf(skipPostgres)("flowboard serve and worker on Postgres behind a p
       const port = yield* freePort
       const child = yield* spawnFlowboard(["serve"], { ...postgresEnv(port, url), REQUEST_TIMEOUT: REQUEST_TIMEOUT_SETTING, DATABASE_STATEMENT_TIMEOUT: "2 seconds" })
       expect((yield* probeUntil(() => ({ port, path: "/health/ready" }), ready, { within: "90 seconds" })).reached).toBe(true)
-      const authorization = `Bearer ${keyOf(child)}`
+      const authorization = `Bearer ${(yield* awaitKey(child))}`
       const request = (phase: string) => (i: number) =>
         i % 3 === 2
           ? {
@@ -436,7 +433,7 @@ describe.skipIf(skipPostgres)("flowboard serve and worker on Postgres behind a p
       const [portA, portB] = [yield* freePort, yield* freePort]
       const a = yield* spawnFlowboard(["serve"], env(portA))
       expect((yield* probeUntil(() => ({ port: portA, path: "/health/ready" }), ready, { within: "90 seconds" })).reached).toBe(true)
-      const authorization = `Bearer ${keyOf(a)}`
+      const authorization = `Bearer ${(yield* awaitKey(a))}`
       yield* spawnFlowboard(["serve"], env(portB))
       expect((yield* probeUntil(() => ({ port: portB, path: "/health/ready" }), ready, { within: "90 seconds" })).reached).toBe(true)
       // Polling every 500 ms, as a real balancer's health checks lag: with DRAIN_READINESS_DELAY

@@ -82,6 +82,22 @@ export const spawnFlowboard = (args: ReadonlyArray<string>, env: Record<string, 
 /** The admin key a first start prints once, when it has printed it. */
 export const printedKey = (child: Child): Option.Option<string> => Option.fromNullable(/fb_[0-9a-f]+_[A-Za-z0-9_-]+/.exec(child.stdout())?.[0])
 
+/**
+ * The admin key, waiting for it (10 s at most): the first start prints it when the bootstrap's
+ * unit of work (the user, the key, their audit entries) has committed, which may be just after
+ * the process answers ready, since the two start side by side.
+ */
+export const awaitKey = (child: Child): Effect.Effect<string> =>
+  Effect.gen(function* () {
+    const deadline = Date.now() + 10_000
+    for (;;) {
+      const key = printedKey(child)
+      if (Option.isSome(key)) return key.value
+      if (Date.now() > deadline) return yield* Effect.dieMessage(`no admin key printed within 10 s:\n${child.stdout().slice(0, 2_000)}`)
+      yield* Effect.sleep(Duration.millis(50))
+    }
+  })
+
 export interface TcpProxy {
   readonly port: number
   /** Every connection destroyed, new ones refused. */

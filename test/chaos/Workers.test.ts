@@ -17,7 +17,7 @@ import * as Redis from "../../src/events/Redis.js"
 import { deleteKeys, redisUrl, skipRedis } from "../integration/events/RedisSupport.js"
 import { makeScratchDatabase, skipPostgres } from "../support/Database.js"
 import { probe } from "../support/HttpProbe.js"
-import { freePort, kill, printedKey, probeUntil, redisServer, spawnFlowboard, tcpProxy } from "./Processes.js"
+import { awaitKey, freePort, kill, probeUntil, redisServer, spawnFlowboard, tcpProxy } from "./Processes.js"
 
 const handlers: ReadonlyArray<readonly [string, ReadonlyArray<EventType>]> = [
   [ACTIVITY_FEED_HANDLER, ACTIVITY_EVENT_TYPES],
@@ -66,7 +66,7 @@ describe.skipIf(skipPostgres || skipRedis)("workers as processes", () => {
       const port = yield* freePort
       const serve = yield* spawnFlowboard(["serve"], { ...shared, PORT: String(port), HOST: "127.0.0.1" })
       expect((yield* probeUntil(() => ({ port, path: "/health/ready" }), (o) => o._tag === "Answered" && o.status === 200, { within: "90 seconds" })).reached).toBe(true)
-      const key = Option.getOrThrow(printedKey(serve))
+      const key = yield* awaitKey(serve)
       const headers = { authorization: `Bearer ${key}`, "content-type": "application/json" }
       const created = yield* probe({ port, method: "POST", path: "/api/v1/projects", headers, body: JSON.stringify({ key: "CHAOS", name: "chaos" }) })
       const projectId = created._tag === "Answered" ? Option.getOrThrow(jsonId(created.body)) : ""
@@ -100,7 +100,7 @@ describe.skipIf(skipPostgres || skipRedis)("workers as processes", () => {
       const port = yield* freePort
       const serve = yield* spawnFlowboard(["serve"], { ...shared, PORT: String(port), HOST: "127.0.0.1" })
       expect((yield* probeUntil(() => ({ port, path: "/health/ready" }), (o) => o._tag === "Answered" && o.status === 200, { within: "90 seconds" })).reached).toBe(true)
-      const key = Option.getOrThrow(printedKey(serve))
+      const key = yield* awaitKey(serve)
       const headers = { authorization: `Bearer ${key}`, "content-type": "application/json" }
       const created = yield* probe({ port, method: "POST", path: "/api/v1/projects", headers, body: JSON.stringify({ key: "LOSS", name: "loss" }) })
       const projectId = created._tag === "Answered" ? Option.getOrThrow(jsonId(created.body)) : ""
@@ -145,7 +145,7 @@ describe.skipIf(skipPostgres || skipRedis)("workers as processes", () => {
       const port = yield* freePort
       const serve = yield* spawnFlowboard(["serve"], { ...shared, DATABASE_URL: url, PORT: String(port), HOST: "127.0.0.1" })
       expect((yield* probeUntil(() => ({ port, path: "/health/ready" }), (o) => o._tag === "Answered" && o.status === 200, { within: "90 seconds" })).reached).toBe(true)
-      const key = Option.getOrThrow(printedKey(serve))
+      const key = yield* awaitKey(serve)
       const headers = { authorization: `Bearer ${key}`, "content-type": "application/json" }
       const created = yield* probe({ port, method: "POST", path: "/api/v1/projects", headers, body: JSON.stringify({ key: "OUT", name: "outage" }) })
       const projectId = created._tag === "Answered" ? Option.getOrThrow(jsonId(created.body)) : ""
