@@ -1,4 +1,4 @@
-import { HttpApiBuilder, HttpServerResponse, Multipart } from "@effect/platform"
+import { HttpApiBuilder, HttpServerRequest, HttpServerResponse, Multipart } from "@effect/platform"
 import { Effect, Option, Stream } from "effect"
 import { Api } from "../api/Api.js"
 import { CurrentActor } from "../api/Security.js"
@@ -11,6 +11,7 @@ import type { UploadFailure } from "../services/AttachmentIntake.js"
 import { AttachmentService, type UploadPart } from "../services/AttachmentService.js"
 import { contentDisposition, DOWNLOAD_POLICY } from "./ContentDisposition.js"
 import { asActor, orInternal } from "./Errors.js"
+import { utf8FileName, utf8NamedParts } from "./PartHeaders.js"
 
 const bodyIssue = (message: string) => new ValidationError({ message: `body: ${message}`, issues: [new Issue({ path: [], message })] })
 
@@ -53,7 +54,7 @@ const uploadParts = (payload: Stream.Stream<Multipart.Part, Multipart.MultipartE
       (part): UploadPart =>
         part._tag === "Field"
           ? { _tag: "Field", key: part.key }
-          : { _tag: "File", key: part.key, name: part.name, content: Stream.mapError(part.content, failure) }
+          : { _tag: "File", key: part.key, name: utf8FileName(part.name), content: Stream.mapError(part.content, failure) }
     )
   )
 }
@@ -75,7 +76,13 @@ export const AttachmentsHttp = HttpApiBuilder.group(Api, "attachments", (handler
     const attachments = yield* AttachmentService
     const maxBytes = yield* AttachmentMaxBytes
     return handlers
-      .handle("uploadAttachment", ({ path, payload }) => asActor((actor) => attachments.upload(actor, path.taskId, uploadParts(payload, maxBytes))))
+      // The parts are read from the request rather than the platform's `payload`, to keep file
+      // names sent as raw UTF-8 (PartHeaders.ts); the payload's schema still documents the body.
+      .handle("uploadAttachment", ({ path }) =>
+        Effect.flatMap(HttpServerRequest.HttpServerRequest, (request) =>
+          asActor((actor) => attachments.upload(actor, path.taskId, uploadParts(utf8NamedParts(request), maxBytes)))
+        )
+      )
       .handle("listAttachments", ({ path, urlParams }) =>
         CurrentActor.pipe(
           Effect.flatMap((actor) => attachments.list(actor, path.taskId, { limit: urlParams.limit ?? DEFAULT_LIMIT, cursor: urlParams.cursor ?? null })),

@@ -74,8 +74,7 @@ export class AttachmentService extends Effect.Service<AttachmentService>()("flow
               break
             }
             for (const part of Chunk.toReadonlyArray(next.right)) {
-              // The parser gives a part whose Content-Disposition it could not read no name (it
-              // reads header values as Latin-1 text: a raw UTF-8 file name beyond it is refused).
+              // The parser gives a part whose Content-Disposition it could not read no name.
               if (part.key === "") return yield* new ValidationError({ message: `body: ${UNREADABLE_PART}`, issues: [new Issue({ path: [], message: UNREADABLE_PART })] })
               if (part.key === FILE_PART && part._tag === "Field") return yield* ValidationError.field(FILE_PART, "must be a file: a part with a file name")
               if (part._tag === "Field" || part.key !== FILE_PART) {

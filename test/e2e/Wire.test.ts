@@ -125,6 +125,9 @@ layer(WireLive)("the API over a socket", (it) => {
       // As a browser sends a form: with its length (Harness.send encodes the form first).
       const uploaded = yield* send("POST", path, { token, form: uploadForm("wire.png", file) })
       expect(uploaded.status).toBe(201)
+      // A name beyond Latin-1, raw UTF-8 as a browser sends it, read on a real socket (PartHeaders.ts).
+      const named = yield* send("POST", path, { token, form: uploadForm("報告 – März.png", PNG) })
+      expect([named.status, (named.body as { readonly filename?: string }).filename]).toEqual([201, "報告 – März.png"])
       const id = decodeBody(Created, uploaded).id
       const download = yield* Effect.scoped(
         Effect.gen(function* () {
