@@ -64,5 +64,8 @@ export const uuidv7 = (now: number = Date.now()): string => {
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`
 }
 
+/** When a `uuidv7` was made: its first 48 bits, in epoch milliseconds. */
+export const uuidv7Millis = (id: string): number => parseInt(id.slice(0, 8) + id.slice(9, 13), 16)
+
 /** A fresh id of the given kind; what `uuidv7` makes is a UUID by construction, so it is not validated again. */
 export const newId = <A>(schema: { readonly make: (uuid: string, options?: Schema.MakeOptions) => A }): A => schema.make(uuidv7(), true)

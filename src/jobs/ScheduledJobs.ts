@@ -1,8 +1,11 @@
-import { DateTime, Duration, Effect, Schema } from "effect"
+import { DateTime, Duration, Effect, Option, Schema } from "effect"
 import type { RepositoryError } from "../domain/Errors.js"
 import { makeEvent, TaskOverdueV1 } from "../domain/DomainEvents.js"
 import { pruneAuditTrail } from "../audit/AuditTrail.js"
 import { Outbox } from "../events/Outbox.js"
+import { uuidv7Millis } from "../domain/Ids.js"
+import { AttachmentRepository } from "../repositories/AttachmentRepository.js"
+import { AttachmentStorage } from "../repositories/AttachmentStorage.js"
 import { AuditRepository } from "../repositories/AuditRepository.js"
 import { JobRepository } from "../repositories/JobRepository.js"
 import { MaintenanceRepository, type OverdueTask } from "../repositories/MaintenanceRepository.js"
@@ -28,7 +31,16 @@ export const RetentionSettings = Schema.Struct({
 })
 export const RetentionJob = jobType(
   "retention.prune.v1",
-  { payload: RetentionSettings, result: Schema.Struct({ outbox: Schema.Int, deadLetters: Schema.Int, jobs: Schema.Int, audit: Schema.optionalWith(Schema.Int, { default: () => 0 }) }) },
+  {
+    payload: RetentionSettings,
+    result: Schema.Struct({
+      outbox: Schema.Int,
+      deadLetters: Schema.Int,
+      jobs: Schema.Int,
+      audit: Schema.optionalWith(Schema.Int, { default: () => 0 }),
+      attachments: Schema.optionalWith(Schema.Int, { default: () => 0 })
+    })
+  },
   { maxAttempts: 3, priority: "low" }
 )
 
@@ -42,6 +54,30 @@ const overdueEvent = (task: OverdueTask, now: DateTime.Utc) =>
     now,
     new TaskOverdueV1({ projectId: task.projectId, number: task.number, title: task.title, dueAt: task.dueAt, assigneeId: task.assigneeId })
   )
+
+/**
+ * Bytes stored with no metadata row are an upload whose process died between storing them and
+ * committing the row (a refused or failed upload removes its own). They are removed once older
+ * than this: an upload is bounded by the request timeout, far shorter. The age is the
+ * attachment id's (a UUIDv7, made when the upload began).
+ */
+const ORPHAN_AGE = Duration.hours(1)
+
+export const sweepOrphanedAttachments = (now: DateTime.Utc): Effect.Effect<number, RepositoryError, AttachmentStorage | AttachmentRepository> =>
+  Effect.gen(function* () {
+    const storage = yield* AttachmentStorage
+    const rows = yield* AttachmentRepository
+    const cutoff = DateTime.toEpochMillis(now) - Duration.toMillis(ORPHAN_AGE)
+    let removed = 0
+    for (const key of yield* storage.stored) {
+      if (uuidv7Millis(key.attachmentId) > cutoff) continue
+      if (Option.isSome(yield* rows.findById(key.attachmentId))) continue
+      yield* storage.remove(key)
+      removed += 1
+    }
+    if (removed > 0) yield* Effect.logWarning(`attachments: removed the bytes of ${removed} uploads that never committed their row`)
+    return removed
+  })
 
 /** Deletes in bounded statements until a statement finds less than a full batch. */
 const drain = (prune: Effect.Effect<number, RepositoryError>) =>
@@ -62,6 +98,8 @@ export class ScheduledJobs extends Effect.Service<ScheduledJobs>()("flowboard/Sc
     const outbox = yield* Outbox
     const tx = yield* Transactor
     const auditTrail = yield* AuditRepository
+    const attachmentStorage = yield* AttachmentStorage
+    const attachmentRows = yield* AttachmentRepository
 
     const reminders = handle(OverdueRemindersJob, () =>
       Effect.gen(function* () {
@@ -89,6 +127,10 @@ export class ScheduledJobs extends Effect.Service<ScheduledJobs>()("flowboard/Sc
           audit: yield* pruneAuditTrail(daysAgo(settings.auditDays), PRUNE_BATCH).pipe(
             Effect.provideService(AuditRepository, auditTrail),
             Effect.provideService(Transactor, tx)
+          ),
+          attachments: yield* sweepOrphanedAttachments(now).pipe(
+            Effect.provideService(AttachmentStorage, attachmentStorage),
+            Effect.provideService(AttachmentRepository, attachmentRows)
           )
         }
       }).pipe(Effect.withSpan("ScheduledJobs.retention"))

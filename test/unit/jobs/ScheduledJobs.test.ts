@@ -1,12 +1,15 @@
 import { describe, expect, it } from "@effect/vitest"
-import { DateTime, Duration, Effect, Layer, TestClock } from "effect"
+import { DateTime, Duration, Effect, Layer, Stream, TestClock } from "effect"
 import { TestLive } from "../../../layers/Test.js"
-import type { TaskId } from "../../../src/domain/Ids.js"
+import { Attachment } from "../../../src/domain/Attachment.js"
+import { AttachmentId, type TaskId, uuidv7, uuidv7Millis } from "../../../src/domain/Ids.js"
 import { UpdateTask } from "../../../src/domain/Requests.js"
 import { JobQueue } from "../../../src/jobs/JobQueue.js"
 import { jobRunner } from "../../../src/jobs/JobRunner.js"
 import { jobScheduler, type SchedulerOptions } from "../../../src/jobs/JobScheduler.js"
-import { OverdueRemindersJob } from "../../../src/jobs/ScheduledJobs.js"
+import { OverdueRemindersJob, sweepOrphanedAttachments } from "../../../src/jobs/ScheduledJobs.js"
+import { AttachmentRepository } from "../../../src/repositories/AttachmentRepository.js"
+import { AttachmentStorage } from "../../../src/repositories/AttachmentStorage.js"
 import { TaskService } from "../../../src/services/TaskService.js"
 import { aProject, aTask, allEvents, columnsByName, signUp } from "../services/Fixtures.js"
 import { jobNow, options } from "./Support.js"
@@ -70,4 +73,32 @@ describe("scheduled jobs", () => {
       ])
     }).pipe(Effect.provide(Scheduled))
   )
+})
+
+describe("retention of attachment bytes", () => {
+  it.effect("removes bytes stored without a metadata row once they are an hour old, and nothing else", () =>
+    Effect.gen(function* () {
+      const storage = yield* AttachmentStorage
+      const rows = yield* AttachmentRepository
+      const now = DateTime.unsafeMake(Date.parse("2026-12-06T12:00:00Z"))
+      /** An attachment id made `ago` before now: a UUIDv7 carries its time in its first 48 bits. */
+      const idAgo = (ago: Duration.DurationInput) => {
+        const ms = (DateTime.toEpochMillis(now) - Duration.toMillis(ago)).toString(16).padStart(12, "0")
+        return AttachmentId.make(`${ms.slice(0, 8)}-${ms.slice(8)}${uuidv7().slice(13)}`)
+      }
+      const owner = yield* signUp()
+      const project = yield* aProject(owner.actor)
+      const task = yield* aTask(owner.actor, project.id, { title: "Attached" })
+      const keyOf = (attachmentId: AttachmentId) => ({ projectId: project.id, taskId: task.id, attachmentId })
+      const orphan = keyOf(idAgo(Duration.hours(2)))
+      const uploading = keyOf(idAgo(Duration.minutes(5)))
+      const kept = keyOf(idAgo(Duration.hours(3)))
+      expect(uuidv7Millis(orphan.attachmentId)).toBe(DateTime.toEpochMillis(now) - Duration.toMillis(Duration.hours(2)))
+      for (const key of [orphan, uploading, kept]) yield* storage.put(key, Stream.make(new TextEncoder().encode("bytes")))
+      yield* rows.insert(
+        new Attachment({ id: kept.attachmentId, taskId: kept.taskId, projectId: kept.projectId, filename: "a.txt", contentType: "text/plain", size: 5, sha256: "0".repeat(64), uploadedBy: owner.actor.user.id, createdAt: now })
+      )
+      expect(yield* sweepOrphanedAttachments(now)).toBe(1)
+      expect((yield* storage.stored).map((key) => key.attachmentId).sort()).toEqual([uploading.attachmentId, kept.attachmentId].sort())
+    }).pipe(Effect.provide(TestLive)))
 })
