@@ -17,6 +17,7 @@ import { uuidv7 } from "../domain/Ids.js"
 import { CurrentClientAddress, CurrentRequest } from "../observability/RequestContext.js"
 import { AuditRepository, type AuditQuery, everything } from "../repositories/AuditRepository.js"
 import { Transactor } from "../repositories/Transactor.js"
+import { countSecurityEvent } from "../security/SecurityEvents.js"
 import { type Break, check, describeBreak, GENESIS } from "./AuditChain.js"
 
 /** What a caller says about an action; who did it and when are filled in. */
@@ -189,6 +190,7 @@ export class AuditTrail extends Effect.Service<AuditTrail>()("flowboard/AuditTra
           const who = yield* auditActor(actor)
           const drafts = yield* Effect.forEach(entries, (entry) => draftOf(who, entry))
           yield* repository.append(drafts)
+          yield* Effect.forEach(drafts, () => countSecurityEvent("admin_action"), { discard: true })
         }),
       /** Outside any unit of work; never fails and never waits for the database. */
       note: (who: Partial<AuditActor>, entry: AuditEntry): Effect.Effect<void> =>

@@ -7,6 +7,7 @@ import type { DomainEvent } from "../domain/Events.js"
 import { CurrentRequest } from "../observability/RequestContext.js"
 import { AuditRepository } from "../repositories/AuditRepository.js"
 import { OutboxRepository } from "../repositories/OutboxRepository.js"
+import { countSecurityEvent } from "../security/SecurityEvents.js"
 
 /**
  * What services call to record their events. It must be called inside the same unit of work as
@@ -35,6 +36,7 @@ export class Outbox extends Effect.Service<Outbox>()("flowboard/Outbox", {
         if (audited.length > 0) {
           const who = yield* auditActor(actor)
           yield* audit.append(yield* Effect.forEach(audited, ({ audited }) => draftOf(who, { ...audited, outcome: "success" })))
+          yield* Effect.forEach(audited, () => countSecurityEvent("admin_action"), { discard: true })
         }
       })
     return { record } as const

@@ -6,13 +6,16 @@ import { Effect, Metric } from "effect"
  * - `blocked`: an address or key prefix blocked after repeated failures (once per block);
  * - `blocked_request`: a request refused because its address or prefix is blocked;
  * - `rate_limited`: a request refused by a rate limit or a live-stream cap;
- * - `scope_denied`: a valid key used beyond its scope, or a member beyond their role.
+ * - `scope_denied`: a valid key used beyond its scope, or a member beyond their role;
+ * - `admin_action`: a change the audit trail records in its unit of work (users, keys,
+ *   memberships, deleted or archived projects, dead-letter replays and discards, audit exports).
+ *   Counted when recorded: a unit that fails after it is not taken back.
  * A spike of any of them is what the `FlowboardSecurityEvents` alert watches (docs/monitoring.md).
  */
-export type SecurityEventKind = "authentication_failure" | "blocked" | "blocked_request" | "rate_limited" | "scope_denied"
+export type SecurityEventKind = "authentication_failure" | "blocked" | "blocked_request" | "rate_limited" | "scope_denied" | "admin_action"
 
 export const securityEvents = Metric.counter("flowboard_security_events_total", {
-  description: "Security events by kind: authentication failures, blocks, blocked requests, rate-limit refusals, scope denials",
+  description: "Security events by kind: authentication failures, blocks, blocked requests, rate-limit refusals, scope denials, audited admin actions",
   incremental: true
 })
 
@@ -21,7 +24,8 @@ const byKind = {
   blocked: Metric.tagged(securityEvents, "kind", "blocked"),
   blocked_request: Metric.tagged(securityEvents, "kind", "blocked_request"),
   rate_limited: Metric.tagged(securityEvents, "kind", "rate_limited"),
-  scope_denied: Metric.tagged(securityEvents, "kind", "scope_denied")
+  scope_denied: Metric.tagged(securityEvents, "kind", "scope_denied"),
+  admin_action: Metric.tagged(securityEvents, "kind", "admin_action")
 } satisfies Record<SecurityEventKind, Metric.Metric.Counter<number>>
 
 export const countSecurityEvent = (kind: SecurityEventKind): Effect.Effect<void> => Metric.increment(byKind[kind])

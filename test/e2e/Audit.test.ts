@@ -1,8 +1,9 @@
 import { describe, expect, layer } from "@effect/vitest"
-import { ConfigProvider, Context, Effect, Layer } from "effect"
+import { ConfigProvider, Context, Effect, Layer, Metric } from "effect"
 import { TestLive } from "../../layers/Test.js"
 import { AuditTrail } from "../../src/audit/AuditTrail.js"
 import { HttpAppLive } from "../../src/http/Server.js"
+import { securityEvents } from "../../src/security/SecurityEvents.js"
 import { bootstrapAdmin, HttpTestServer } from "../support/TestApi.js"
 import { expectError, get, type Reply, send } from "./Harness.js"
 
@@ -45,6 +46,8 @@ describe("audit trail", () => {
     it.effect("records key, user, membership and project changes with who, from where, the request's correlation id, and what changed", () =>
       Effect.gen(function* () {
         const { token, user: me } = yield* admin
+        const adminActions = Effect.map(Metric.value(Metric.tagged(securityEvents, "kind", "admin_action")), (state) => state.count)
+        const actionsBefore = yield* adminActions
         const created = yield* send("POST", "/api/v1/users", { token, body: { email: "audited@example.com", name: "Audited", role: "member" } })
         const userId = body<{ readonly id: string }>(created).id
         const issued = yield* send("POST", `/api/v1/users/${userId}/keys`, { token, body: { name: "ci", scopes: ["read"] } })
@@ -73,6 +76,8 @@ describe("audit trail", () => {
         expect(updated).toMatchObject({ targetType: "project", targetId: project.id, details: { after: { userId, role: "editor" } } })
         expect(archivedRow).toMatchObject({ details: { before: { status: "planning" }, after: { status: "archived" } } })
         expect(deleted).toMatchObject({ targetId: project.id, details: { after: { key: "AUD" } } })
+        // Each entry is also counted as a security event.
+        expect((yield* adminActions) - actionsBefore).toBe(rows.length)
       }))
 
     it.effect("records failed authentications and the block they cause (outside any transaction), and denied requests", () =>
