@@ -20,9 +20,10 @@ import { countSecurityEvent } from "../security/SecurityEvents.js"
 import { pathnameOf } from "./RouteTemplate.js"
 
 /**
- * Operations that start a job or replay events (bulk, import, export, dead-letter replay): their
- * own small budget, on top of a write. Matched on the path alone: the guards before have already
- * matched the route, and this runs on every write.
+ * Operations that start a job, replay events or read the whole audit trail (bulk, import,
+ * export, dead-letter replay, audit export and verify): their own small budget, on top of a
+ * write or a read. Matched on the path alone, one regex: the guards before have already
+ * matched the route, and this runs on every limited request.
  */
 const EXPENSIVE_PATH = /^\/api\/v1\/(?:projects\/[^/]+\/(?:tasks\/bulk|import|export)|admin\/dead-letters\/(?:[^/]+\/)?replay|admin\/audit\/(?:export|verify))$/
 
@@ -92,11 +93,12 @@ export const rateLimit = (settings: RateLimiting) => {
 
   const chargesFor = (method: string, pathname: string, prefix: string | null, address: string): ReadonlyArray<Named> => {
     if (prefix === null) return [{ name: "anonymous", key: `address:${address}:anonymous`, policy: policies.anonymous, cost: 1 }]
-    if (READS.has(method)) return [{ name: "read", key: `key:${prefix}:read`, policy: policies.read, cost: 1 }]
-    const write: Named = { name: "write", key: `key:${prefix}:write`, policy: policies.write, cost: 1 }
+    const base: Named = READS.has(method)
+      ? { name: "read", key: `key:${prefix}:read`, policy: policies.read, cost: 1 }
+      : { name: "write", key: `key:${prefix}:write`, policy: policies.write, cost: 1 }
     return isExpensive(pathname)
-      ? [write, { name: "expensive", key: `key:${prefix}:expensive`, policy: policies.expensive, cost: 1 }]
-      : [write]
+      ? [base, { name: "expensive", key: `key:${prefix}:expensive`, policy: policies.expensive, cost: 1 }]
+      : [base]
   }
 
   const limiter = settings.limiter

@@ -84,6 +84,11 @@ layer(groupWith({ RATE_LIMIT_READ: "5", RATE_LIMIT_WRITE: "3", RATE_LIMIT_EXPENS
       expect(expectError(second, 429, "TooManyRequests").message).toMatch(/"expensive"/)
       // An ordinary write is still within its budget.
       expect((yield* send("PATCH", `/api/v1/projects/${id}`, { token, body: { name: "renamed", version: 1 } })).status).toBe(200)
+      // Reading the whole audit trail is a read that spends it too.
+      const exporter = yield* freshKey
+      const exported = yield* get("/api/v1/admin/audit/export", exporter)
+      expect([exported.status, header(exported, "ratelimit-policy")]).toEqual([200, `"read";q=5;w=60, "expensive";q=1;w=60`])
+      expect(expectError(yield* get("/api/v1/admin/audit/verify", exporter), 429, "TooManyRequests").message).toMatch(/"expensive"/)
     }))
 
   it.effect("without a key, requests spend their address's anonymous budget, and a missing key is not counted as a guess", () =>
