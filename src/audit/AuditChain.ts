@@ -86,9 +86,9 @@ export type Break =
   | { readonly reason: "gap"; readonly row: AuditEvent; readonly expectedSeq: number }
 
 /**
- * Checks one row against the one verified before it (`null` for the first row seen, whose
- * `prevHash` is taken as given unless `anchor` says what it must be): its own hash, its link, no
- * gap in `seq`. `null` when it holds.
+ * Checks one row against the one verified before it: its own hash, its link, no gap in `seq`.
+ * With `null` (the first row seen) only its own hash: whether its `prevHash` is right is the
+ * caller's to say (genesis, or the retention record: `AuditTrail.verify`). `null` when it holds.
  */
 export const check = (previous: ChainHead | null, row: AuditEvent): Break | null => {
   if (previous !== null && row.seq !== previous.seq + 1) return { reason: "gap", row, expectedSeq: previous.seq + 1 }

@@ -36,7 +36,7 @@ export class Outbox extends Effect.Service<Outbox>()("flowboard/Outbox", {
         if (audited.length > 0) {
           const who = yield* auditActor(actor)
           yield* audit.append(yield* Effect.forEach(audited, ({ audited }) => draftOf(who, { ...audited, outcome: "success" })))
-          yield* Effect.forEach(audited, () => countSecurityEvent("admin_action"), { discard: true })
+          yield* countSecurityEvent("admin_action", audited.length)
         }
       })
     return { record } as const

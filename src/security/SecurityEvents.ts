@@ -28,4 +28,4 @@ const byKind = {
   admin_action: Metric.tagged(securityEvents, "kind", "admin_action")
 } satisfies Record<SecurityEventKind, Metric.Metric.Counter<number>>
 
-export const countSecurityEvent = (kind: SecurityEventKind): Effect.Effect<void> => Metric.increment(byKind[kind])
+export const countSecurityEvent = (kind: SecurityEventKind, n = 1): Effect.Effect<void> => Metric.incrementBy(byKind[kind], n)

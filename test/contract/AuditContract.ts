@@ -59,8 +59,11 @@ export const auditContract = (it: ContractIt) =>
         // Past nine rows, seq order is numeric order (a text sort would put 10 before 9).
         const many = yield* audit.append(Array.from({ length: 12 }, () => aDraft({ targetId: target })))
         expect((yield* audit.list({ ...everything, targetId: target }, { limit: 20, before: null })).map((row) => row.seq)).toEqual([...rows, ...many].map((row) => row.seq).reverse())
-        const [start] = yield* audit.ascending(everything, { limit: 1, after: 0 })
-        expect(start!.seq === 1 ? start!.prevHash : GENESIS).toBe(GENESIS)
+        // The whole stored trail holds together: the first row's own hash, every link after it
+        // (retention, tested first, removed the rows before it, so its prevHash is not genesis).
+        const trail = yield* audit.ascending(everything, { limit: 1_000, after: 0 })
+        expect(trail.map((row, i) => check(i === 0 ? null : { seq: trail[i - 1]!.seq, hash: trail[i - 1]!.hash }, row))).toEqual(trail.map(() => null))
+        expect(trail[0]!.prevHash).not.toBe(GENESIS)
       }))
 
     it.effect("rolls back with the unit of work it was appended in", () =>

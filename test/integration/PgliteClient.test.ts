@@ -3,17 +3,8 @@ import { describe, expect, it } from "@effect/vitest"
 import { Deferred, Effect, Exit, Fiber, Option } from "effect"
 import { PgliteTest } from "../support/Database.js"
 import { expectRowsRoundTrip } from "../support/RowRoundTrip.js"
+import { emails, insertUser, user } from "../support/UserRows.js"
 
-const createdAt = new Date("2024-05-01T10:00:00.123Z")
-const user = (email: string) => ({ id: crypto.randomUUID(), email, name: "Ada", role: "member", createdAt })
-
-const insertUser = (row: ReturnType<typeof user>) =>
-  Effect.flatMap(SqlClient.SqlClient, (sql) => sql`INSERT INTO users ${sql.insert(row)}`)
-
-const emails = Effect.flatMap(
-  SqlClient.SqlClient,
-  (sql) => sql<{ readonly email: string }>`SELECT email FROM users ORDER BY email`
-)
 
 describe("PgliteClient", () => {
   it.layer(PgliteTest)("rows", (it) => {

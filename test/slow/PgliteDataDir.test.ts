@@ -1,22 +1,12 @@
 import { FileSystem } from "@effect/platform"
 import { NodeFileSystem } from "@effect/platform-node"
-import { SqlClient } from "@effect/sql"
 import { describe, expect, it } from "@effect/vitest"
 import { ConfigProvider, Effect, Layer } from "effect"
 import { MigrationsLive, NameTransforms, PgliteClientLive, runMigrations } from "../../src/repositories/sql/Database.js"
 import * as PgliteClient from "../../src/repositories/sql/PgliteClient.js"
 import { pgliteTemplate } from "../support/Database.js"
+import { emails, insertUser, user } from "../support/UserRows.js"
 
-const createdAt = new Date("2024-05-01T10:00:00.123Z")
-const user = (email: string) => ({ id: crypto.randomUUID(), email, name: "Ada", role: "member", createdAt })
-
-const insertUser = (row: ReturnType<typeof user>) =>
-  Effect.flatMap(SqlClient.SqlClient, (sql) => sql`INSERT INTO users ${sql.insert(row)}`)
-
-const emails = Effect.flatMap(
-  SqlClient.SqlClient,
-  (sql) => sql<{ readonly email: string }>`SELECT email FROM users ORDER BY email`
-)
 
 /** The embedded database's directory on real disk: two boots, a second or more each, so in the slow tier. */
 describe("PgliteClient", () => {

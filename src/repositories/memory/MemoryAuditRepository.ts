@@ -38,7 +38,10 @@ export const MemoryAuditRepository = Layer.effect(
           return out
         }),
       ascending: (query, page) =>
-        store.read((t) => t.audit.filter((row) => row.seq > page.after && matches(query)(row)).slice(0, page.limit)),
+        store.read((t) => {
+          const keep = matches(query)
+          return t.audit.filter((row) => row.seq > page.after && keep(row)).slice(0, page.limit)
+        }),
       prune: (before, limit) =>
         store.write((t) => {
           let n = 0
