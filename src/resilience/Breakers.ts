@@ -66,14 +66,14 @@ export const isRedisUnreachable = (error: unknown): boolean => {
 }
 
 /** A breaker's settings under `<PREFIX>_BREAKER_*`, with per-dependency defaults. */
-const breakerConfig = (prefix: string, slowCall: Duration.Duration) =>
+export const breakerConfig = (prefix: string, slowCall: Duration.Duration, openFor: Duration.Duration = Duration.seconds(5)) =>
   Config.all({
     windowSize: Config.integer(`${prefix}_BREAKER_WINDOW`).pipe(Config.withDefault(20)),
     minimumCalls: Config.integer(`${prefix}_BREAKER_MINIMUM_CALLS`).pipe(Config.withDefault(10)),
     failureRate: Config.number(`${prefix}_BREAKER_FAILURE_RATE`).pipe(Config.withDefault(50)),
     slowCall: Config.duration(`${prefix}_BREAKER_SLOW_CALL`).pipe(Config.withDefault(slowCall)),
     slowCallRate: Config.number(`${prefix}_BREAKER_SLOW_CALL_RATE`).pipe(Config.withDefault(100)),
-    waitInOpen: Config.duration(`${prefix}_BREAKER_OPEN_FOR`).pipe(Config.withDefault(Duration.seconds(5))),
+    waitInOpen: Config.duration(`${prefix}_BREAKER_OPEN_FOR`).pipe(Config.withDefault(openFor)),
     halfOpenCalls: Config.integer(`${prefix}_BREAKER_TRIAL_CALLS`).pipe(Config.withDefault(3))
   }).pipe(
     Config.validate({

@@ -58,6 +58,11 @@ export interface CircuitBreakerOptions {
   readonly halfOpenCalls?: number
   /** Whether a failure counts against the dependency; default every failure. */
   readonly isFailure?: (error: unknown) => boolean
+  /**
+   * Whether the breaker has its own series of the `flowboard_circuit_*` metrics (default yes).
+   * Breakers made per endpoint (webhooks) say no: a label per URL would be unbounded.
+   */
+  readonly metrics?: boolean
 }
 
 export interface CircuitSnapshot {
@@ -189,9 +194,11 @@ export const make = (options: CircuitBreakerOptions): Effect.Effect<CircuitBreak
     let openedAt = 0
     let trialsTaken = 0
     const trialTotals: Totals = { calls: 0, failures: 0, slow: 0 }
+    const metrics = options.metrics ?? true
     const gauge = Metric.tagged(circuitState, "breaker", name)
-    const rejected = Metric.tagged(circuitRejected, "breaker", name)
-    yield* Metric.set(gauge, 0)
+    const rejectedCounter = Metric.tagged(circuitRejected, "breaker", name)
+    const rejected = metrics ? Metric.increment(rejectedCounter) : Effect.void
+    if (metrics) yield* Metric.set(gauge, 0)
 
     const transition = (to: CircuitState, nowMs: number): Effect.Effect<void> => {
       const from = state
@@ -202,11 +209,13 @@ export const make = (options: CircuitBreakerOptions): Effect.Effect<CircuitBreak
         trialTotals.calls = trialTotals.failures = trialTotals.slow = 0
       }
       if (to === "closed") window.reset()
+      const logged = Effect.logWarning(`circuit ${name}: ${from} → ${to}`)
+      if (!metrics) return logged
       return Effect.zipRight(
         Metric.set(gauge, stateValue[to]),
         Effect.zipRight(
           Metric.increment(Metric.taggedWithLabels(circuitTransitions, [MetricLabel.make("breaker", name), MetricLabel.make("from", from), MetricLabel.make("to", to)])),
-          Effect.logWarning(`circuit ${name}: ${from} → ${to}`)
+          logged
         )
       )
     }
@@ -221,7 +230,7 @@ export const make = (options: CircuitBreakerOptions): Effect.Effect<CircuitBreak
           const left = openedAt + waitMs - nowMs
           if (left > 0) {
             return Effect.zipRight(
-              Metric.increment(rejected),
+              rejected,
               Effect.fail(new CircuitOpenError({ breaker: name, retryAfter: Duration.millis(Math.max(1000, left)) }))
             )
           }
@@ -230,7 +239,7 @@ export const make = (options: CircuitBreakerOptions): Effect.Effect<CircuitBreak
         if (state === "half-open") {
           if (trialsTaken >= trials) {
             return Effect.zipRight(
-              Metric.increment(rejected),
+              rejected,
               Effect.fail(new CircuitOpenError({ breaker: name, retryAfter: Duration.seconds(1) }))
             )
           }

@@ -9,7 +9,7 @@
  * recently used is dropped beyond that), named `http:<origin>`; they are not listed in `/health`
  * one by one (unbounded labels): `snapshot` counts them by state.
  */
-import { HttpClient, HttpClientError, type HttpClientRequest, type HttpClientResponse } from "@effect/platform"
+import { HttpClient, HttpClientError, type HttpClientResponse } from "@effect/platform"
 import { Effect } from "effect"
 import { type CircuitBreaker, type CircuitBreakerOptions, type CircuitOpenError, type CircuitState, make } from "./CircuitBreaker.js"
 
@@ -20,11 +20,11 @@ class Unwell {
 
 const isUnwell = (response: HttpClientResponse.HttpClientResponse) => response.status >= 500 || response.status === 429
 
-const originOf = (request: HttpClientRequest.HttpClientRequest): string => {
+const originOf = (url: string): string => {
   try {
-    return new URL(request.url).origin
+    return new URL(url).origin
   } catch {
-    return request.url
+    return url
   }
 }
 
@@ -32,9 +32,11 @@ export interface HttpBreakers {
   /** The client with every request through its endpoint's breaker; an open one fails with `CircuitOpenError`. */
   readonly wrap: <E, R>(client: HttpClient.HttpClient.With<E, R>) => HttpClient.HttpClient.With<E | CircuitOpenError, R>
   readonly snapshot: Effect.Effect<Readonly<Record<CircuitState, number>>>
+  /** The state of the breaker of `url`'s endpoint: closed when it has none (never called, or dropped). */
+  readonly stateOf: (url: string) => Effect.Effect<CircuitState>
 }
 
-export const makeHttpBreakers = (options: Omit<CircuitBreakerOptions, "name" | "isFailure"> & { readonly capacity?: number } = {}) =>
+export const makeHttpBreakers = (options: Omit<CircuitBreakerOptions, "name" | "isFailure" | "metrics"> & { readonly capacity?: number } = {}) =>
   Effect.sync((): HttpBreakers => {
     const capacity = options.capacity ?? 1000
     const breakers = new Map<string, CircuitBreaker>()
@@ -47,7 +49,7 @@ export const makeHttpBreakers = (options: Omit<CircuitBreakerOptions, "name" | "
           return Effect.succeed(known)
         }
         return Effect.map(
-          make({ ...options, name: `http:${origin}`, isFailure: (error) => error instanceof Unwell || error instanceof HttpClientError.RequestError }),
+          make({ ...options, name: `http:${origin}`, metrics: false, isFailure: (error) => error instanceof Unwell || error instanceof HttpClientError.RequestError }),
           (made) => {
             breakers.set(origin, made)
             if (breakers.size > capacity) breakers.delete(breakers.keys().next().value ?? origin)
@@ -58,7 +60,7 @@ export const makeHttpBreakers = (options: Omit<CircuitBreakerOptions, "name" | "
     return {
       wrap: (client) =>
         HttpClient.transform(client, (effect, request) =>
-          Effect.flatMap(breakerFor(originOf(request)), (breaker) =>
+          Effect.flatMap(breakerFor(originOf(request.url)), (breaker) =>
             breaker.protect(Effect.flatMap(effect, (response) => (isUnwell(response) ? Effect.fail(new Unwell(response)) : Effect.succeed(response)))).pipe(
               Effect.catchIf((error): error is Unwell => error instanceof Unwell, (unwell) => Effect.succeed(unwell.response))
             ))),
@@ -66,6 +68,7 @@ export const makeHttpBreakers = (options: Omit<CircuitBreakerOptions, "name" | "
         const counts: Record<CircuitState, number> = { closed: 0, "half-open": 0, open: 0 }
         for (const state of states) counts[state] += 1
         return counts
-      })
+      }),
+      stateOf: (url) => Effect.suspend(() => breakers.get(originOf(url))?.state ?? Effect.succeed("closed" as const))
     }
   })

@@ -9,7 +9,7 @@
  * randomness comes from Effect's `Random` and the waiting from `Clock`, so tests can pin both
  * (`Effect.withRandom`, `TestClock`).
  */
-import { Duration, Schedule } from "effect"
+import { Chunk, Duration, Effect, Option, Schedule } from "effect"
 
 export interface BackoffOptions {
   /** The first delay, before jitter. */
@@ -58,3 +58,22 @@ export const infrastructureRetry = backoff({ base: "100 millis", cap: "5 seconds
 
 /** A short in-place retry of one call on a transient error (a dropped connection, a deadlock). */
 export const transientRetry = backoff({ base: "20 millis", cap: "500 millis", maxRetries: 3 })
+
+/**
+ * Webhook deliveries: from 10 s, tripling, up to 4 h between attempts, 12 attempts in all: with
+ * equal jitter, 10 to 21 hours of trying before a delivery is given up. A receiver that is down
+ * for a deploy or a night gets everything. Settable (`WEBHOOK_RETRY_*`, WebhookConfig.ts).
+ */
+export const webhookRetry: BackoffOptions = { base: "10 seconds", cap: "4 hours", factor: 3, maxRetries: 11, jitter: "equal" }
+
+/**
+ * The delay `schedule` puts before retry number `retry` (0 is the first retry), or none when it
+ * has given up by then: for retries whose state is stored (a webhook delivery's attempt count)
+ * rather than held by a running `Effect.retry`. The schedule is stepped from the start, so the
+ * jitter is drawn from `Random` as a running retry would draw it.
+ */
+export const delayOfRetry = (schedule: Schedule.Schedule<Duration.Duration>, retry: number): Effect.Effect<Option.Option<Duration.Duration>> =>
+  // `run` also yields the output of the step at which the schedule is done: a retry is allowed
+  // only when a step after it still came.
+  Effect.map(Schedule.run(schedule, 0, Array.from({ length: retry + 2 }, () => undefined)), (delays) =>
+    Chunk.size(delays) > retry + 1 ? Chunk.get(delays, retry) : Option.none())
