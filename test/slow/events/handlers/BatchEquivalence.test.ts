@@ -18,8 +18,8 @@ import { OutboxRepository } from "../../../../src/repositories/OutboxRepository.
 import { ProjectProgressRepository } from "../../../../src/repositories/ProjectProgressRepository.js"
 import { SqlRepositoriesLive } from "../../../../src/repositories/sql/index.js"
 import { PgliteTest } from "../../../support/Database.js"
-import { fresh } from "../../services/Fixtures.js"
-import { twoBusyProjects } from "./Scenario.js"
+import { fresh } from "../../../unit/services/Fixtures.js"
+import { twoBusyProjects } from "../../../unit/events/handlers/Scenario.js"
 
 const onPglite = Effect.provide(ServicesLive.pipe(Layer.provideMerge(SqlRepositoriesLive), Layer.provideMerge(PgliteTest)))
 
