@@ -1,6 +1,7 @@
 import { Effect } from "effect"
 import { AttachmentContentHandler } from "../src/events/handlers/AttachmentContentHandler.js"
 import { ReadModelHandlers } from "../src/events/handlers/index.js"
+import { WebhookHandler } from "../src/events/handlers/WebhookHandler.js"
 import { handlersLayer } from "../src/events/HandlerRegistry.js"
 
 /**
@@ -10,5 +11,5 @@ import { handlersLayer } from "../src/events/HandlerRegistry.js"
  * The live stream has no handler: each API process tails the outbox itself (`LiveEvents`).
  */
 export const HandlersLive = handlersLayer(
-  Effect.all([...ReadModelHandlers, AttachmentContentHandler])
+  Effect.all([...ReadModelHandlers, AttachmentContentHandler, WebhookHandler])
 )

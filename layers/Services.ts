@@ -14,6 +14,8 @@ import { ProjectProgressService } from "../src/services/ProjectProgressService.j
 import { ProjectService } from "../src/services/ProjectService.js"
 import { TaskService } from "../src/services/TaskService.js"
 import { UserService } from "../src/services/UserService.js"
+import { WebhookService } from "../src/services/WebhookService.js"
+import { WebhookWake } from "../src/webhooks/WebhookWake.js"
 import { IdentityCache } from "../src/security/IdentityCache.js"
 import { HandlersLive } from "./Handlers.js"
 import { JobsLive } from "./Jobs.js"
@@ -31,6 +33,7 @@ export const servicesWith = <ROut, E, R>(handlers: Layer.Layer<ROut | HandlerReg
   TaskService.Default,
   CommentService.Default,
   AttachmentService.Default,
+  WebhookService.Default,
   JobsLive,
   ActivityService.Default,
   ProjectProgressService.Default,
@@ -40,7 +43,9 @@ export const servicesWith = <ROut, E, R>(handlers: Layer.Layer<ROut | HandlerReg
   Layer.provide(Layer.mergeAll(ProjectAccess.Default, Outbox.Default, IdentityCache.Default)),
   // The HTTP layer notes security events in it too (http/RateLimiting.ts).
   Layer.provideMerge(AuditTrail.Default),
-  Layer.provideMerge(handlers)
+  Layer.provideMerge(handlers),
+  // One per process: the event handler and the service wake the delivery worker with it.
+  Layer.provideMerge(WebhookWake.Default)
 )
 
 export const ServicesLive = servicesWith(HandlersLive)

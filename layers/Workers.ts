@@ -5,6 +5,7 @@ import { InProcessTransportLive } from "../src/events/InProcessTransport.js"
 import { RedisLive } from "../src/events/Redis.js"
 import { RedisStreamsTransportLive } from "../src/events/RedisStreamsTransport.js"
 import { RelayLive } from "../src/events/Relay.js"
+import { DeliveryWorkerLive } from "../src/webhooks/DeliveryWorker.js"
 
 /** `redis` when `REDIS_URL` is set (and not blank), else `in-process`. */
 export const TransportChoice = Config.option(Config.redacted("REDIS_URL")).pipe(
@@ -21,8 +22,8 @@ export const EventTransportLive = Layer.unwrapEffect(
 )
 
 /**
- * The background half of Flowboard: the outbox relay and one consumer loop per registered
- * handler. Needs the repositories, the handler registry and `SqlClient` (from the app layer)
- * and an `EventTransport`; produces nothing, and drains on shutdown.
+ * The background half of Flowboard: the outbox relay, one consumer loop per registered handler,
+ * and the webhook delivery worker. Needs the repositories, the services, the handler registry and
+ * `SqlClient` (from the app layer) and an `EventTransport`; produces nothing, and drains on shutdown.
  */
-export const WorkersLive = Layer.mergeAll(RelayLive, ConsumerRuntimeLive.pipe(Layer.provide(ConsumerProcessor.Default)))
+export const WorkersLive = Layer.mergeAll(RelayLive, ConsumerRuntimeLive.pipe(Layer.provide(ConsumerProcessor.Default)), DeliveryWorkerLive)

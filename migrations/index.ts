@@ -7,6 +7,7 @@ import m0005 from "./0005_jobs.js"
 import m0006 from "./0006_outbox_wake_up_after_commit.js"
 import m0007 from "./0007_audit.js"
 import m0008 from "./0008_attachments.js"
+import m0009 from "./0009_webhooks.js"
 
 const all = {
   "0001_initial": m0001,
@@ -16,7 +17,8 @@ const all = {
   "0005_jobs": m0005,
   "0006_outbox_wake_up_after_commit": m0006,
   "0007_audit": m0007,
-  "0008_attachments": m0008
+  "0008_attachments": m0008,
+  "0009_webhooks": m0009
 }
 
 /** Forward-only migrations, loaded statically so they work from source, tests and bundles. */

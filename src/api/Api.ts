@@ -24,6 +24,7 @@ import { ProjectsApi } from "./ProjectsApi.js"
 import { Authentication } from "./Security.js"
 import { TasksApi } from "./TasksApi.js"
 import { UsersApi } from "./UsersApi.js"
+import { WebhooksApi } from "./WebhooksApi.js"
 
 export class Api extends HttpApi.make("flowboard")
   .add(UsersApi.middleware(Authentication).prefix("/api/v1"))
@@ -37,6 +38,7 @@ export class Api extends HttpApi.make("flowboard")
   .add(JobsApi.middleware(Authentication).prefix("/api/v1"))
   .add(DatabaseInsightApi.middleware(Authentication).prefix("/api/v1"))
   .add(AuditApi.middleware(Authentication).prefix("/api/v1"))
+  .add(WebhooksApi.middleware(Authentication).prefix("/api/v1"))
   .add(HealthApi)
   .addError(ValidationError)
   .addError(LengthRequired)

@@ -56,6 +56,8 @@ export const HealthReport = Schema.Struct({
     /** Re-publishing what the transport lost (Redis restarted without its data). */
     recovering: Schema.Boolean
   }),
+  /** Webhook subscriptions and the deliveries waiting (-1 when they could not be counted). */
+  webhooks: Schema.Struct({ active: Schema.Number, disabled: Schema.Number, pending: Schema.Number }),
   /** API traffic over the last minute (probes, scrapes and the dashboard excluded). */
   http: Schema.Struct({
     totalRequests: Schema.Number,

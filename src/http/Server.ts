@@ -33,9 +33,10 @@ import { RequestTimeout, withDeadline } from "./RequestDeadline.js"
 import { requestMiddleware } from "./RequestMiddleware.js"
 import { TasksHttp } from "./TasksHttp.js"
 import { UsersHttp } from "./UsersHttp.js"
+import { WebhooksHttp } from "./WebhooksHttp.js"
 
 export const ApiLive = HttpApiBuilder.api(Api).pipe(
-  Layer.provide([UsersHttp, ProjectsHttp, BoardHttp, TasksHttp, AttachmentsHttp, HealthHttp, JobsHttp, DeadLettersHttp, DatabaseInsightHttp, ActivityHttp, LiveEventsHttp, AuditHttp]),
+  Layer.provide([UsersHttp, ProjectsHttp, BoardHttp, TasksHttp, AttachmentsHttp, HealthHttp, JobsHttp, DeadLettersHttp, DatabaseInsightHttp, ActivityHttp, LiveEventsHttp, AuditHttp, WebhooksHttp]),
   Layer.provide(LiveAuthenticationLive),
   Layer.provide(AuthenticationLive)
 )

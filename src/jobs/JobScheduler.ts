@@ -13,6 +13,8 @@ export interface SchedulerOptions {
   readonly jobRetentionDays: number
   /** Long by default: an audit trail is read after the fact, often much later. */
   readonly auditRetentionDays: number
+  /** Finished webhook deliveries and their attempts (the delivery log); optional for callers that predate it. */
+  readonly webhookLogRetentionDays?: number
 }
 
 export const SchedulerConfig: Config.Config<SchedulerOptions> = Config.all({
@@ -23,6 +25,10 @@ export const SchedulerConfig: Config.Config<SchedulerOptions> = Config.all({
   jobRetentionDays: Config.integer("JOB_RETENTION_DAYS").pipe(Config.withDefault(30)),
   auditRetentionDays: Config.integer("AUDIT_RETENTION_DAYS").pipe(
     Config.withDefault(365),
+    Config.validate({ message: "must be at least 1 (days)", validation: (days) => days >= 1 })
+  ),
+  webhookLogRetentionDays: Config.integer("WEBHOOK_LOG_RETENTION_DAYS").pipe(
+    Config.withDefault(30),
     Config.validate({ message: "must be at least 1 (days)", validation: (days) => days >= 1 })
   )
 })
@@ -50,7 +56,8 @@ export const makeScheduler = (options: SchedulerOptions): Effect.Effect<void, ne
           outboxDays: options.outboxRetentionDays,
           deadLetterDays: options.deadLetterRetentionDays,
           jobDays: options.jobRetentionDays,
-          auditDays: options.auditRetentionDays
+          auditDays: options.auditRetentionDays,
+          webhookLogDays: options.webhookLogRetentionDays ?? 30
         },
         { idempotencyKey: period }
       )

@@ -2,6 +2,7 @@ import { DateTime, Duration, Effect, Option, Schema } from "effect"
 import type { RepositoryError } from "../domain/Errors.js"
 import { makeEvent, TaskOverdueV1 } from "../domain/DomainEvents.js"
 import { pruneAuditTrail } from "../audit/AuditTrail.js"
+import { WebhookRepository } from "../repositories/WebhookRepository.js"
 import { Outbox } from "../events/Outbox.js"
 import { uuidv7Millis } from "../domain/Ids.js"
 import { AttachmentRepository } from "../repositories/AttachmentRepository.js"
@@ -27,7 +28,8 @@ export const RetentionSettings = Schema.Struct({
   deadLetterDays: Schema.Int,
   jobDays: Schema.Int,
   // Optional: jobs enqueued before the audit trail existed still decode.
-  auditDays: Schema.optionalWith(Schema.Int, { default: () => 365 })
+  auditDays: Schema.optionalWith(Schema.Int, { default: () => 365 }),
+  webhookLogDays: Schema.optionalWith(Schema.Int, { default: () => 30 })
 })
 export const RetentionJob = jobType(
   "retention.prune.v1",
@@ -38,7 +40,8 @@ export const RetentionJob = jobType(
       deadLetters: Schema.Int,
       jobs: Schema.Int,
       audit: Schema.optionalWith(Schema.Int, { default: () => 0 }),
-      attachments: Schema.optionalWith(Schema.Int, { default: () => 0 })
+      attachments: Schema.optionalWith(Schema.Int, { default: () => 0 }),
+      webhookDeliveries: Schema.optionalWith(Schema.Int, { default: () => 0 })
     })
   },
   { maxAttempts: 3, priority: "low" }
@@ -100,6 +103,7 @@ export class ScheduledJobs extends Effect.Service<ScheduledJobs>()("flowboard/Sc
     const auditTrail = yield* AuditRepository
     const attachmentStorage = yield* AttachmentStorage
     const attachmentRows = yield* AttachmentRepository
+    const webhooks = yield* WebhookRepository
 
     const reminders = handle(OverdueRemindersJob, () =>
       Effect.gen(function* () {
@@ -131,7 +135,8 @@ export class ScheduledJobs extends Effect.Service<ScheduledJobs>()("flowboard/Sc
           attachments: yield* sweepOrphanedAttachments(now).pipe(
             Effect.provideService(AttachmentStorage, attachmentStorage),
             Effect.provideService(AttachmentRepository, attachmentRows)
-          )
+          ),
+          webhookDeliveries: yield* webhooks.prune(daysAgo(settings.webhookLogDays))
         }
       }).pipe(Effect.withSpan("ScheduledJobs.retention"))
     )

@@ -1,6 +1,7 @@
-import { Array as Arr, Clock, Data, DateTime, Duration, Effect, Either } from "effect"
+import { Array as Arr, Clock, Data, DateTime, Duration, Effect, Either, Option } from "effect"
 import type { HealthReport } from "../api/HealthApi.js"
 import { CircuitBreakers } from "../resilience/Breakers.js"
+import { WebhookRepository } from "../repositories/WebhookRepository.js"
 import { DependencyProbes, Fallbacks, TransientFallbacks } from "./Dependencies.js"
 import { Draining } from "./Draining.js"
 import { consumerLag, PipelineStatus } from "./PipelineStatus.js"
@@ -40,6 +41,8 @@ export class Health extends Effect.Service<Health>()("flowboard/Health", {
     const fixedFallbacks = yield* Fallbacks
     const transientFallbacks = yield* TransientFallbacks
     const breakers = yield* CircuitBreakers
+    // Optional: the health of a process without the repositories (unit tests) has no webhook counts.
+    const webhooks = yield* Effect.serviceOption(WebhookRepository)
     const thresholds = yield* ThresholdsConfig
     const startedAt = yield* DateTime.now
     const lastErrors = new Map<string, { readonly message: string; readonly at: string }>()
@@ -103,6 +106,10 @@ export class Health extends Effect.Service<Health>()("flowboard/Health", {
       const isDraining = yield* draining.isDraining
       const fallbacks = [...fixedFallbacks, ...Arr.getSomes(yield* Effect.all(transientFallbacks))]
       const circuits = yield* Effect.forEach(breakers, (breaker) => breaker.snapshot)
+      const uncounted = { active: -1, disabled: -1, pending: -1 }
+      const hooks = Option.isNone(webhooks)
+        ? uncounted
+        : yield* webhooks.value.counts.pipe(Effect.timeout(PROBE_TIMEOUT), Effect.orElseSucceed(() => uncounted))
       const verdicts: Array<readonly [HealthStatus, string]> = [
         ...dependencies
           .filter((d) => d.status === "down")
@@ -137,6 +144,7 @@ export class Health extends Effect.Service<Health>()("flowboard/Health", {
           eventsHandled: snapshot?.eventsHandled ?? 0,
           recovering: snapshot?.recovering ?? false
         },
+        webhooks: hooks,
         http: { totalRequests: yield* window.totalRequests, ...traffic },
         alerts: alerts.map((a) => ({ ...a, variable: thresholdVariable[a.name] })),
         thresholds

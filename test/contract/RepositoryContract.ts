@@ -15,6 +15,7 @@ import type { ProjectRepository } from "../../src/repositories/ProjectRepository
 import type { TaskRepository } from "../../src/repositories/TaskRepository.js"
 import type { Transactor } from "../../src/repositories/Transactor.js"
 import type { UserRepository } from "../../src/repositories/UserRepository.js"
+import type { WebhookRepository } from "../../src/repositories/WebhookRepository.js"
 import { activityContract } from "./ActivityContract.js"
 import { apiKeyContract } from "./ApiKeyContract.js"
 import { attachmentContract } from "./AttachmentContract.js"
@@ -36,6 +37,7 @@ import { taskListContract } from "./TaskListContract.js"
 import { taskNeighbourContract } from "./TaskNeighbourContract.js"
 import { transactorContract } from "./TransactorContract.js"
 import { userContract } from "./UserContract.js"
+import { webhookContract } from "./WebhookContract.js"
 
 export type RepositoryPorts =
   | Transactor
@@ -53,6 +55,7 @@ export type RepositoryPorts =
   | ProjectProgressRepository
   | EventLogRepository
   | AuditRepository
+  | WebhookRepository
 
 export type ContractIt = Vitest.Vitest.MethodsNonLive<RepositoryPorts>
 
@@ -85,4 +88,5 @@ export const repositoryContract = (name: string, layer: Layer.Layer<RepositoryPo
     projectProgressContract(it)
     eventLogContract(it)
     auditContract(it)
+    webhookContract(it)
   })

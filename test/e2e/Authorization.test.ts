@@ -209,6 +209,8 @@ const roleMatrix: ReadonlyArray<readonly [EndpointKey, Readonly<Record<Role, num
   ["tasks.moveTask", { viewer: 403, editor: 200, owner: 200 }],
   ["tasks.addComment", { viewer: 403, editor: 201, owner: 201 }],
   ["attachments.uploadAttachment", { viewer: 403, editor: 201, owner: 201 }],
+  ["webhooks.listWebhooks", { viewer: 403, editor: 403, owner: 200 }],
+  ["webhooks.createWebhook", { viewer: 403, editor: 403, owner: 201 }],
   ["attachments.downloadAttachment", { viewer: 200, editor: 200, owner: 200 }],
   ["board.createColumn", { viewer: 403, editor: 201, owner: 201 }],
   ["board.updateColumn", { viewer: 403, editor: 200, owner: 200 }],

@@ -8,6 +8,7 @@ import type { JobAccepted } from "../../src/domain/Job.js"
 import { BulkTasks } from "../../src/domain/JobRequests.js"
 import type { DeadLetter } from "../../src/domain/DeadLetter.js"
 import type { Column, Comment, Project, Task } from "../../src/domain/Model.js"
+import type { Delivery, Webhook } from "../../src/domain/Webhook.js"
 import { CreateColumn, CreateComment, CreateTask } from "../../src/domain/Requests.js"
 import { givenDeadLetter } from "../support/DeadLetters.js"
 import { TEXT, uploadForm } from "../support/Files.js"
@@ -47,6 +48,9 @@ export interface Fixture {
   readonly job: JobAccepted
   /** A dead letter whose event its handler has handled since: replaying it succeeds. */
   readonly deadLetter: DeadLetter
+  /** The owner's webhook subscription, and the ping queued on it (pending: the e2e API runs no worker). */
+  readonly webhook: Webhook
+  readonly delivery: Delivery
 }
 
 export interface Route {
@@ -233,6 +237,39 @@ export const routes: { readonly [K in EndpointKey]: Route } = {
   },
   "jobs.exportProject": { method: "POST", path: "/api/v1/projects/:projectId/export", access: "project", status: 202 },
 
+  "webhooks.createWebhook": {
+    method: "POST",
+    path: "/api/v1/projects/:projectId/webhooks",
+    access: "project",
+    status: 201,
+    payload: () => ({ url: "https://hooks.example.com/another", eventTypes: ["task.created.v1"] })
+  },
+  "webhooks.listWebhooks": { method: "GET", path: "/api/v1/projects/:projectId/webhooks", access: "project", status: 200 },
+  "webhooks.getWebhook": { method: "GET", path: "/api/v1/projects/:projectId/webhooks/:webhookId", access: "project", status: 200 },
+  "webhooks.updateWebhook": {
+    method: "PATCH",
+    path: "/api/v1/projects/:projectId/webhooks/:webhookId",
+    access: "project",
+    status: 200,
+    payload: (f) => ({ version: f.webhook.version, description: "Renamed" })
+  },
+  "webhooks.deleteWebhook": { method: "DELETE", path: "/api/v1/projects/:projectId/webhooks/:webhookId", access: "project", status: 204 },
+  "webhooks.rotateWebhookSecret": { method: "POST", path: "/api/v1/projects/:projectId/webhooks/:webhookId/rotate-secret", access: "project", status: 200 },
+  "webhooks.pingWebhook": { method: "POST", path: "/api/v1/projects/:projectId/webhooks/:webhookId/test", access: "project", status: 202 },
+  "webhooks.listWebhookDeliveries": { method: "GET", path: "/api/v1/projects/:projectId/webhooks/:webhookId/deliveries", access: "project", status: 200 },
+  "webhooks.getWebhookDelivery": {
+    method: "GET",
+    path: "/api/v1/projects/:projectId/webhooks/:webhookId/deliveries/:deliveryId",
+    access: "project",
+    status: 200
+  },
+  "webhooks.redeliverWebhookDelivery": {
+    method: "POST",
+    path: "/api/v1/projects/:projectId/webhooks/:webhookId/deliveries/:deliveryId/redeliver",
+    access: "project",
+    status: 202
+  },
+
   "health.live": { method: "GET", path: "/health/live", access: "public", status: 200 },
   "health.ready": { method: "GET", path: "/health/ready", access: "public", status: 200 },
   "health.health": { method: "GET", path: "/health", access: "public", status: 200 }
@@ -279,6 +316,8 @@ export const pathParams = (f: Fixture, route: Route): Readonly<Record<string, st
   keyId: f.cast.owner.readKey.id,
   jobId: f.job.jobId,
   deadLetterId: f.deadLetter.id,
+  webhookId: f.webhook.id,
+  deliveryId: f.delivery.id,
   ...route.params?.(f)
 })
 
@@ -311,7 +350,9 @@ export const makeFixture = (cast: Cast, key: string) =>
       payload: new BulkTasks({ operations: [{ op: "update", taskId: task.id, version: task.version, title: "Renamed in bulk" }] })
     })
     const deadLetter = yield* givenDeadLetter("e2e-handler", { handledSince: true })
-    return { cast, project, columns, task, comment, attachment, spareColumn, job, deadLetter } satisfies Fixture
+    const { webhook } = yield* cast.owner.client.webhooks.createWebhook({ path: { projectId: project.id }, payload: { url: "https://hooks.example.com/flowboard" } })
+    const delivery = yield* cast.owner.client.webhooks.pingWebhook({ path: { projectId: project.id, webhookId: webhook.id } })
+    return { cast, project, columns, task, comment, attachment, spareColumn, job, deadLetter, webhook, delivery } satisfies Fixture
   }).pipe(Effect.orDie)
 
 /** The fixture as it is now: current versions of the project and the task, current columns. */
@@ -319,5 +360,9 @@ export const refresh = (f: Fixture) =>
   Effect.gen(function* () {
     const board = yield* f.cast.owner.client.board.getBoard({ path: { projectId: f.project.id } })
     const task = board.columns.flatMap((c) => c.tasks).find((t) => t.id === f.task.id) ?? f.task
-    return { ...f, project: board.project, columns: board.columns, task } satisfies Fixture
+    // Gone once the table's delete has run: the old one still names it for the routes after.
+    const webhook = yield* f.cast.owner.client.webhooks.getWebhook({ path: { projectId: f.project.id, webhookId: f.webhook.id } }).pipe(
+      Effect.catchTag("NotFound", () => Effect.succeed(f.webhook))
+    )
+    return { ...f, project: board.project, columns: board.columns, task, webhook } satisfies Fixture
   }).pipe(Effect.orDie)

@@ -171,7 +171,14 @@
         [b.state, b.state === "closed" ? "up" : "down"],
         ["–"],
         [b.failureRate < 0 ? `${integer(b.calls)} calls` : `${decimal(b.failureRate, 1)} % failed, ${decimal(b.slowCallRate, 1)} % slow of ${integer(b.calls)}`]
-      ]))
+      ])),
+      // Webhooks: a disabled subscription is its owners' to fix, not an outage of Flowboard's.
+      ...(h.webhooks && h.webhooks.active >= 0 ? [row([
+        ["webhooks"],
+        [h.webhooks.disabled > 0 ? "degraded" : "up", h.webhooks.disabled > 0 ? "down" : "up"],
+        ["–"],
+        [`${integer(h.webhooks.active)} active, ${integer(h.webhooks.disabled)} disabled subscriptions; ${integer(h.webhooks.pending)} deliveries waiting`]
+      ])] : [])
     ], "none");
     fill("consumers", h.events.consumers.map((c) => row([[c.handler], [integer(c.backlog)], [integer(c.pending)]])), "no consumers in this process");
     setText("fallbacks", h.fallbacks.length === 0 ? "No fallbacks in force." : `Fallbacks in force: ${h.fallbacks.join("; ")}`);

@@ -75,7 +75,9 @@ export const MemoryProjectRepository = Layer.effect(
             columns: HashMap.filter(t.columns, (c) => c.projectId !== id),
             tasks: HashMap.filter(t.tasks, (task) => task.projectId !== id),
             comments: HashMap.filter(t.comments, (c) => !doomedTasks.has(c.taskId)),
-            attachments: HashMap.filter(t.attachments, (a) => !doomedTasks.has(a.taskId))
+            attachments: HashMap.filter(t.attachments, (a) => !doomedTasks.has(a.taskId)),
+            webhooks: HashMap.filter(t.webhooks, (w) => w.webhook.projectId !== id),
+            deliveries: HashMap.filter(t.deliveries, (d) => HashMap.get(t.webhooks, d.webhookId).pipe(Option.exists((w) => w.webhook.projectId !== id)))
           })
         }),
       list: (filter, page) => store.read((t) => pageAfter(projectsOf(t).filter(matches(t, filter)), page)),

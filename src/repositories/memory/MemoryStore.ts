@@ -8,6 +8,18 @@ import type { OutboxEnvelope } from "../../domain/Events.js"
 import type { Job } from "../../domain/Job.js"
 import type { Column, Comment, Member, Project, StoredApiKey, Task, User } from "../../domain/Model.js"
 import type { ProgressCounts } from "../../domain/Progress.js"
+import type { DeliveryAttempt, DeliveryStatus } from "../../domain/Webhook.js"
+import type { NewDelivery, StoredWebhook } from "../WebhookRepository.js"
+
+/** A webhook delivery as stored: `seq` is the order of its subscription's queue. */
+export interface DeliveryRow extends NewDelivery {
+  readonly seq: number
+  readonly status: DeliveryStatus
+  readonly attempts: ReadonlyArray<DeliveryAttempt>
+  readonly nextAttemptAt: DateTime.Utc
+  readonly leaseUntil: DateTime.Utc | null
+  readonly finishedAt: DateTime.Utc | null
+}
 
 /** The task counter is a column of `projects` but not a field of `Project`, so `update` cannot reset it. */
 export interface ProjectRow {
@@ -39,6 +51,8 @@ export interface Tables {
   readonly taskReminders: HashMap.HashMap<string, DateTime.Utc>
   /** The audit trail in chain order (`seq` ascending). */
   readonly audit: ReadonlyArray<AuditEvent>
+  readonly webhooks: HashMap.HashMap<string, StoredWebhook>
+  readonly deliveries: HashMap.HashMap<string, DeliveryRow>
 }
 
 const emptyTables: Tables = {
@@ -57,7 +71,9 @@ const emptyTables: Tables = {
   deadLetters: HashMap.empty(),
   jobs: HashMap.empty(),
   taskReminders: HashMap.empty(),
-  audit: []
+  audit: [],
+  webhooks: HashMap.empty(),
+  deliveries: HashMap.empty()
 }
 
 export const memberKey = (projectId: string, userId: string): string => `${projectId}/${userId}`

@@ -19,6 +19,7 @@ import { MemoryStoreLive } from "./MemoryStore.js"
 import { MemoryTaskRepository } from "./MemoryTaskRepository.js"
 import { MemoryTransactor } from "./MemoryTransactor.js"
 import { MemoryUserRepository } from "./MemoryUserRepository.js"
+import { MemoryWebhookRepository } from "./MemoryWebhookRepository.js"
 
 /**
  * Every repository port and the Transactor over one shared in-memory store. Each build of the
@@ -44,5 +45,6 @@ export const MemoryRepositoriesLive = Layer.mergeAll(
   MemoryInboxRepository,
   MemoryDeadLetterRepository,
   MemoryDatabaseStatsRepository,
-  MemoryAuditRepository
+  MemoryAuditRepository,
+  MemoryWebhookRepository
 ).pipe(Layer.provide(MemoryStoreLive))

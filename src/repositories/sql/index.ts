@@ -21,6 +21,7 @@ import type { ProjectRepository } from "../ProjectRepository.js"
 import type { TaskRepository } from "../TaskRepository.js"
 import type { Transactor } from "../Transactor.js"
 import type { UserRepository } from "../UserRepository.js"
+import type { WebhookRepository } from "../WebhookRepository.js"
 import { SqlActivityRepositoryLive } from "./SqlActivityRepository.js"
 import { SqlApiKeyRepositoryLive } from "./SqlApiKeyRepository.js"
 import { SqlAttachmentRepositoryLive } from "./SqlAttachmentRepository.js"
@@ -40,6 +41,7 @@ import { SqlProjectRepositoryLive } from "./SqlProjectRepository.js"
 import { SqlTaskRepositoryLive } from "./SqlTaskRepository.js"
 import { SqlTransactorLive } from "./SqlTransactor.js"
 import { SqlUserRepositoryLive } from "./SqlUserRepository.js"
+import { SqlWebhookRepositoryLive } from "./SqlWebhookRepository.js"
 
 export {
   SqlActivityRepositoryLive,
@@ -80,7 +82,8 @@ export const SqlRepositoriesLive: Layer.Layer<
   | InboxRepository
   | DeadLetterRepository
   | DatabaseStatsRepository
-  | AuditRepository,
+  | AuditRepository
+  | WebhookRepository,
   ConfigError,
   SqlClient.SqlClient
 > = Layer.mergeAll(
@@ -102,5 +105,6 @@ export const SqlRepositoriesLive: Layer.Layer<
   SqlInboxRepositoryLive,
   SqlDeadLetterRepositoryLive,
   SqlDatabaseStatsRepositoryLive,
-  SqlAuditRepositoryLive
+  SqlAuditRepositoryLive,
+  SqlWebhookRepositoryLive
 )
