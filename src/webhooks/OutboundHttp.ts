@@ -1,110 +1,128 @@
 /**
- * The HTTP client webhook deliveries go out with: `@effect/platform`'s Node client on agents of
- * our own, so that every connection is checked where it is made.
- *
- * - The host is resolved by the connection's own `lookup`, and the connection fails with
- *   `AddressRefused` when any address the name resolves to is refused (AddressGuard.ts): the
- *   address checked is the address connected to, so a name whose answer changes between a
- *   check and the connect (DNS rebinding) gains nothing. An IP-literal host (Node skips the
- *   lookup for those) is checked before connecting.
- * - A socket that has not connected within `connectTimeout` is destroyed.
- * - Redirects are never followed (the platform's client follows none unless asked).
- * - `exchange` bounds the whole call, and reads at most `maxBodyBytes` of the answer.
+ * The HTTP client webhook deliveries go out through. Every address is checked where the socket
+ * is made: the agent resolves the host itself through a guarded lookup, so the address judged is
+ * the address connected to, and a DNS answer that changes between a check and the connect
+ * (rebinding) has nothing to slip through. Redirects are never followed: a receiver could
+ * otherwise point us anywhere, and a delivery is judged by its first answer anyway.
  */
-import { type Headers, HttpClient, type HttpClientError, type HttpClientRequest } from "@effect/platform"
+import { type Headers, HttpClient, HttpClientError, type HttpClientRequest } from "@effect/platform"
 import { NodeHttpClient } from "@effect/platform-node"
-import { Chunk, Clock, Data, Duration, Effect, Layer, Option, Predicate, type Scope, Stream } from "effect"
-import * as Dns from "node:dns"
-import * as Http from "node:http"
-import * as Https from "node:https"
-import { isIP, type LookupFunction, type Socket } from "node:net"
-import { type Duplex } from "node:stream"
-import { CircuitOpenError } from "../resilience/CircuitBreaker.js"
+import { Chunk, Clock, Data, Duration, Effect, Option, Predicate, type Scope, Stream } from "effect"
+import { lookup as dnsLookup } from "node:dns"
+import * as http from "node:http"
+import * as https from "node:https"
+import { isIP, type LookupFunction } from "node:net"
+import { type Duplex, PassThrough } from "node:stream"
 import { AddressRefused, type AllowList, refusal } from "./AddressGuard.js"
 
 export interface OutboundHttpOptions {
   readonly allow: AllowList
   readonly connectTimeout: Duration.DurationInput
-  /** Tests give a fake DNS; the default is `dns.lookup`. */
+  /** Tests inject a fake DNS. */
   readonly lookup?: LookupFunction
 }
 
-type LookupAddress = { readonly address: string; readonly family: number }
-
-/** `lookup`, refusing a name any of whose addresses may not be reached. */
-const guardedLookup = (allow: AllowList, resolve: LookupFunction): LookupFunction =>
-  (hostname, options, callback) => {
-    resolve(hostname, { ...options, all: true }, (error, addresses) => {
-      if (error !== null) return callback(error, "", 0)
-      const all: ReadonlyArray<LookupAddress> = Array.isArray(addresses) ? addresses : [{ address: String(addresses), family: 0 }]
-      for (const { address } of all) {
-        const reason = refusal(hostname, address, allow)
-        if (reason !== null) return callback(new AddressRefused({ host: hostname, address, reason }), "", 0)
-      }
-      if (options.all === true) return (callback as (error: null, addresses: ReadonlyArray<LookupAddress>) => void)(null, all)
-      const first = all[0]
-      return first === undefined ? callback(Object.assign(new Error(`${hostname} has no address`), { code: "ENOTFOUND" }), "", 0) : callback(null, first.address, first.family)
-    })
+class ConnectTimeout extends Data.TaggedError("ConnectTimeout")<{ readonly host: string; readonly after: Duration.Duration }> {
+  override get message(): string {
+    return `no connection to ${this.host} within ${Duration.format(this.after)}`
   }
+}
 
-const hostOf = (options: Http.ClientRequestArgs): string => String(options.hostname ?? options.host ?? "").replace(/^\[(.*)\]$/, "$1")
+interface Guard {
+  readonly allow: AllowList
+  readonly lookup: LookupFunction
+  readonly connectTimeout: Duration.Duration
+}
 
-/** Checks an IP-literal host, then bounds the connect; a name is checked by the lookup. */
-const guardSocket = (options: Http.ClientRequestArgs, allow: AllowList, connectMs: number, connect: () => Duplex): Duplex => {
-  const host = hostOf(options)
-  if (isIP(host) !== 0) {
-    const reason = refusal(host, host, allow)
-    if (reason !== null) throw new AddressRefused({ host, address: host, reason })
+/** Resolves as asked (one address or all), failing when any answer may not be reached. */
+const guardedLookup = (guard: Guard): LookupFunction => (hostname, options, callback) =>
+  guard.lookup(hostname, options, (error, address, family) => {
+    if (error !== null) return callback(error, address, family)
+    for (const candidate of typeof address === "string" ? [address] : address.map((entry) => entry.address)) {
+      const reason = refusal(hostname, candidate, guard.allow)
+      if (reason !== null) return callback(new AddressRefused({ host: hostname, address: candidate, reason }), address, family)
+    }
+    callback(null, address, family)
+  })
+
+type OnCreate = (error: Error | null, socket: Duplex) => void
+
+const connectGuarded = (
+  guard: Guard,
+  options: http.ClientRequestArgs,
+  oncreate: OnCreate | undefined,
+  connect: (options: http.ClientRequestArgs) => Duplex | null | undefined
+): Duplex | null | undefined => {
+  const host = options.host ?? "localhost"
+  // Node does not look up an IP literal, so the guarded lookup would never see it.
+  const reason = isIP(host) === 0 ? null : refusal(host, host, guard.allow)
+  if (reason !== null) {
+    const refused = new AddressRefused({ host, address: host, reason })
+    // Given an error, the agent fails the request with it and ignores the socket, which the
+    // callback's type still asks for. (A socket returned errored would first fail the request's
+    // write with a less telling error; throwing would escape the request as a defect.)
+    process.nextTick(() => oncreate?.(refused, new PassThrough()))
+    return undefined
   }
-  const socket = connect() as Socket
-  const timer = setTimeout(() => socket.destroy(new Error(`no connection to ${host} within ${connectMs} ms`)), connectMs)
-  const clear = () => clearTimeout(timer)
-  socket.once("connect", clear)
-  socket.once("close", clear)
+  const socket = connect({ ...options, lookup: guardedLookup(guard) })
+  if (socket === null || socket === undefined) return socket
+  // A socket-level timer: the agent owns the socket, out of reach of the fiber and its Clock.
+  const timer = setTimeout(() => socket.destroy(new ConnectTimeout({ host, after: guard.connectTimeout })), Duration.toMillis(guard.connectTimeout))
+  timer.unref()
+  const settle = () => clearTimeout(timer)
+  socket.once("connect", settle)
+  socket.once("close", settle)
   return socket
 }
 
+class GuardedHttpAgent extends http.Agent {
+  constructor(private readonly guard: Guard) {
+    super({ keepAlive: true })
+  }
+  override createConnection(options: http.ClientRequestArgs, oncreate?: OnCreate): Duplex | null | undefined {
+    return connectGuarded(this.guard, options, oncreate, (guarded) => super.createConnection(guarded, oncreate))
+  }
+}
+
+class GuardedHttpsAgent extends https.Agent {
+  constructor(private readonly guard: Guard) {
+    super({ keepAlive: true })
+  }
+  override createConnection(options: http.ClientRequestArgs, oncreate?: OnCreate): Duplex | null | undefined {
+    return connectGuarded(this.guard, options, oncreate, (guarded) => super.createConnection(guarded, oncreate))
+  }
+}
+
+/** The outbound client; its agents (and their pooled connections) close with the scope. */
 export const makeOutboundClient = (options: OutboundHttpOptions): Effect.Effect<HttpClient.HttpClient, never, Scope.Scope> =>
   Effect.gen(function* () {
-    const connectMs = Math.max(1, Duration.toMillis(Duration.decode(options.connectTimeout)))
-    const lookup = guardedLookup(options.allow, options.lookup ?? (Dns.lookup as LookupFunction))
-    class GuardedHttpAgent extends Http.Agent {
-      override createConnection(args: Http.ClientRequestArgs, callback?: (error: Error | null, stream: Duplex) => void): Duplex {
-        return guardSocket(args, options.allow, connectMs, () => super.createConnection({ ...args, lookup }, callback) as Duplex)
-      }
-    }
-    class GuardedHttpsAgent extends Https.Agent {
-      override createConnection(args: Http.ClientRequestArgs, callback?: (error: Error | null, stream: Duplex) => void): Duplex {
-        return guardSocket(args, options.allow, connectMs, () => super.createConnection({ ...args, lookup }, callback) as Duplex)
-      }
-    }
-    const agents = yield* Effect.acquireRelease(
-      Effect.sync(() => ({ http: new GuardedHttpAgent({ keepAlive: true }), https: new GuardedHttpsAgent({ keepAlive: true }) })),
-      ({ http, https }) => Effect.sync(() => {
-        http.destroy()
-        https.destroy()
-      })
-    )
-    return yield* NodeHttpClient.make.pipe(
-      Effect.provideService(NodeHttpClient.HttpAgent, { [NodeHttpClient.HttpAgentTypeId]: NodeHttpClient.HttpAgentTypeId, ...agents })
-    )
+    const guard: Guard = { allow: options.allow, lookup: options.lookup ?? dnsLookup, connectTimeout: Duration.decode(options.connectTimeout) }
+    const agent = yield* Effect.all({
+      http: Effect.acquireRelease(Effect.sync(() => new GuardedHttpAgent(guard)), (made) => Effect.sync(() => made.destroy())),
+      https: Effect.acquireRelease(Effect.sync(() => new GuardedHttpsAgent(guard)), (made) => Effect.sync(() => made.destroy()))
+    })
+    const client = yield* Effect.provideService(NodeHttpClient.make, NodeHttpClient.HttpAgent, {
+      [NodeHttpClient.HttpAgentTypeId]: NodeHttpClient.HttpAgentTypeId,
+      ...agent
+    })
+    // Receivers are third parties: our trace ids are none of their business. And no client span:
+    // it would record the receiver's URL, which for many receivers (Slack's among them) is the
+    // credential; the worker's span per attempt names the subscription instead.
+    return client.pipe(HttpClient.withTracerPropagation(false), HttpClient.withTracerDisabledWhen(() => true))
   })
 
-/** The `AddressRefused` behind a client error, if that is what failed it. */
-export const refusedBy = (error: unknown): Option.Option<AddressRefused> => {
-  let current: unknown = error
-  for (let depth = 0; depth < 5 && current !== undefined && current !== null; depth++) {
-    if (current instanceof AddressRefused) return Option.some(current)
+const findCause = <A>(error: unknown, is: (u: unknown) => u is A): Option.Option<A> => {
+  let current = error
+  for (let depth = 0; depth < 8 && current !== null && current !== undefined; depth++) {
+    if (is(current)) return Option.some(current)
     current = Predicate.hasProperty(current, "cause") ? current.cause : undefined
   }
   return Option.none()
 }
 
-export class OutboundFailure extends Data.TaggedError("OutboundFailure")<{
-  readonly reason: "refused" | "timeout" | "connect-timeout" | "transport"
-  readonly message: string
-  readonly cause?: unknown
-}> {}
+/** The refusal behind a failed request, if the guard is why it failed. */
+export const refusedBy = (error: unknown): Option.Option<AddressRefused> =>
+  findCause(error, (u): u is AddressRefused => u instanceof AddressRefused)
 
 export interface Answer {
   readonly status: number
@@ -114,47 +132,69 @@ export interface Answer {
   readonly durationMs: number
 }
 
-const failureOf = (error: HttpClientError.HttpClientError): OutboundFailure =>
+export class OutboundFailure extends Data.TaggedError("OutboundFailure")<{
+  readonly reason: "refused" | "timeout" | "connect-timeout" | "transport"
+  readonly message: string
+  readonly cause?: unknown
+}> {}
+
+const failureOf = (error: unknown): OutboundFailure =>
   Option.match(refusedBy(error), {
-    onSome: (refused) => new OutboundFailure({ reason: "refused", message: refused.message, cause: refused }),
-    onNone: () => {
-      const cause = error.cause
-      const detail = cause instanceof Error ? cause.message : error.message
-      return new OutboundFailure({ reason: /within \d+ ms/.test(detail) ? "connect-timeout" : "transport", message: detail, cause: error })
-    }
+    onSome: (refused) => new OutboundFailure({ reason: "refused", message: refused.reason, cause: refused }),
+    onNone: () =>
+      Option.match(findCause(error, (u): u is ConnectTimeout => u instanceof ConnectTimeout), {
+        onSome: (timeout) => new OutboundFailure({ reason: "connect-timeout", message: timeout.message, cause: error }),
+        onNone: () => new OutboundFailure({ reason: "transport", message: error instanceof Error ? error.message : String(error), cause: error })
+      })
   })
+
+/** What a wrapping client adds (an open circuit), and our own failures, pass through as they are. */
+const isForeign = <E>(error: E): error is Exclude<E, HttpClientError.HttpClientError> => !HttpClientError.isHttpClientError(error)
+
+const sorted = <E>(error: E): OutboundFailure | Exclude<E, HttpClientError.HttpClientError> => (isForeign(error) ? error : failureOf(error))
 
 /**
- * Sends `request`, reads at most `maxBodyBytes` of the answer, all within `timeout`. The client
- * may be wrapped in a circuit breaker (HttpBreaker.ts): its refusal passes through as it is.
+ * Reads at most one chunk past `maxBytes`, enough to know there was more; stopping the stream
+ * aborts the request, so the rest is never buffered (the connection is discarded).
  */
-export const exchange = (
-  client: HttpClient.HttpClient.With<HttpClientError.HttpClientError | CircuitOpenError>,
+const readAtMost = <E>(body: Stream.Stream<Uint8Array, E>, maxBytes: number) =>
+  Effect.map(
+    Stream.runFoldWhile(body, { parts: Chunk.empty<Uint8Array>(), size: 0 }, (read) => read.size <= maxBytes, (read, part) => ({
+      parts: Chunk.append(read.parts, part),
+      size: read.size + part.length
+    })),
+    ({ parts, size }) => {
+      const bytes = new Uint8Array(size)
+      let offset = 0
+      for (const part of parts) {
+        bytes.set(part, offset)
+        offset += part.length
+      }
+      return { bytes: bytes.subarray(0, maxBytes), truncated: size > maxBytes }
+    }
+  )
+
+/**
+ * One request and its answer, the body cut at `maxBodyBytes`, all within `timeout`. Errors of a
+ * wrapping client that are not HTTP errors (an open circuit) pass through unchanged.
+ */
+export const exchange = <E>(
+  client: HttpClient.HttpClient.With<E>,
   request: HttpClientRequest.HttpClientRequest,
   limits: { readonly timeout: Duration.DurationInput; readonly maxBodyBytes: number }
-): Effect.Effect<Answer, OutboundFailure | CircuitOpenError> =>
+): Effect.Effect<Answer, OutboundFailure | Exclude<E, HttpClientError.HttpClientError>> =>
   Effect.gen(function* () {
     const started = yield* Clock.currentTimeMillis
-    const answer = yield* Effect.scoped(
-      Effect.gen(function* () {
-        const response = yield* client.execute(request)
-        // Read until the limit, then stop: the rest is never buffered.
-        const chunks = yield* response.stream.pipe(
-          Stream.scan({ bytes: 0, parts: Chunk.empty<Uint8Array>() }, (acc, chunk) => ({ bytes: acc.bytes + chunk.length, parts: Chunk.append(acc.parts, chunk) })),
-          Stream.takeUntil((acc) => acc.bytes >= limits.maxBodyBytes),
-          Stream.runLast
-        )
-        const collected = Option.getOrElse(chunks, () => ({ bytes: 0, parts: Chunk.empty<Uint8Array>() }))
-        const whole = Buffer.concat(Chunk.toReadonlyArray(collected.parts))
-        return { status: response.status, headers: response.headers, body: whole.subarray(0, limits.maxBodyBytes).toString("utf8"), truncated: whole.length > limits.maxBodyBytes }
-      })
-    ).pipe(
-      Effect.mapError((error) => (error instanceof CircuitOpenError ? error : failureOf(error))),
-      Effect.timeoutFail({ duration: limits.timeout, onTimeout: () => new OutboundFailure({ reason: "timeout", message: `timed out: no complete answer within ${Duration.format(Duration.decode(limits.timeout))}` }) })
-    )
-    const ended = yield* Clock.currentTimeMillis
-    return { ...answer, durationMs: ended - started }
-  })
-
-/** For tests: the client as a layer. */
-export const outboundClientLayer = (options: OutboundHttpOptions): Layer.Layer<HttpClient.HttpClient> => Layer.scoped(HttpClient.HttpClient, makeOutboundClient(options))
+    const response = yield* client.execute(request)
+    const { bytes, truncated } = yield* readAtMost(response.stream, limits.maxBodyBytes)
+    const finished = yield* Clock.currentTimeMillis
+    const body = new TextDecoder("utf-8", { fatal: false }).decode(bytes)
+    return { status: response.status, headers: response.headers, body, truncated, durationMs: finished - started }
+  }).pipe(
+    Effect.timeoutFail({
+      duration: limits.timeout,
+      onTimeout: () => new OutboundFailure({ reason: "timeout", message: `timed out: no complete answer within ${Duration.format(limits.timeout)}` })
+    }),
+    Effect.mapError(sorted),
+    Effect.withSpan("OutboundHttp.exchange", { attributes: { "http.request.method": request.method } })
+  )

@@ -134,6 +134,8 @@ describe("webhook deliveries", () => {
         expect(Object.keys(first).sort()).toEqual(["data", "timestamp", "type"])
         expect(first["type"]).toBe("task.created.v1")
         expect(JSON.stringify(first)).not.toMatch(/correlationId|traceparent|causationId/)
+        // Nor in the headers: our trace context is not the receiver's.
+        expect(Object.keys(receiver.received[0]!.headers).filter((h) => /^(traceparent|tracestate|b3|x-request-id)$/.test(h))).toEqual([])
         expect(log.every((d) => d.attempts.length === 1 && d.attempts[0]!.statusCode === 204 && d.attempts[0]!.success)).toBe(true)
       }))
 
