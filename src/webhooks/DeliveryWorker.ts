@@ -169,10 +169,14 @@ export const DeliveryWorkerLive = Layer.scopedDiscard(
     let inFlight = 0
     let stopping = false
 
-    /** Leases what is due, as far as there is room, and starts an attempt on each; how many. */
+    /**
+     * Leases what is due, as far as there is room, and starts an attempt on each: how many, and
+     * whether there was room for no more (then more may be due). Fewer than there was room for
+     * means every due head is taken; the next become heads when these finish, which wakes the loop.
+     */
     const claim = Effect.gen(function* () {
       const room = settings.concurrency - inFlight
-      if (room <= 0 || stopping) return 0
+      if (room <= 0 || stopping) return { count: 0, full: false }
       const now = yield* DateTime.now
       const due = yield* repository.claimDue(now, DateTime.addDuration(now, lease), room).pipe(
         Effect.catchAll((error) => Effect.as(Effect.logWarning("webhooks: could not claim due deliveries", error.message), []))
@@ -187,17 +191,24 @@ export const DeliveryWorkerLive = Layer.scopedDiscard(
           )
         )
       }
-      return due.length
+      return { count: due.length, full: due.length === room }
     })
 
     const loop = Effect.gen(function* () {
+      let recheck = false
       for (;;) {
         if (stopping) return
-        const claimed = yield* claim
-        if (claimed > 0) continue
+        const { count, full } = yield* claim
+        if (full) continue
+        // Woken with nothing in flight is news from elsewhere (the event handler, an owner), which
+        // can come before the commit that makes the delivery visible: look once more shortly after.
+        if (recheck && count === 0) {
+          recheck = false
+          yield* Effect.sleep(Duration.millis(25))
+          continue
+        }
         const woken = yield* wake.wait(settings.pollInterval)
-        // A wake-up can come before the commit that made the delivery visible: look once more shortly after.
-        if (woken && (yield* claim) === 0) yield* Effect.sleep(Duration.millis(25))
+        recheck = woken && inFlight === 0
       }
     })
 

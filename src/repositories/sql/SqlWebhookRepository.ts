@@ -215,24 +215,26 @@ export const SqlWebhookRepositoryLive = Layer.effect(
           ),
           traced("SqlWebhookRepository.claimDue")
         ),
+      // One statement, so one round trip and atomic without a transaction of its own.
       recordAttempt: (id, attempt, result) =>
-        sql.withTransaction(
-          Effect.zipRight(
-            sql`INSERT INTO webhook_attempts ${sql.insert({
-              delivery_id: id,
-              attempt: attempt.attempt,
-              started_at: DateTime.toDate(attempt.startedAt),
-              duration_ms: attempt.durationMs,
-              status_code: attempt.statusCode,
-              response_body: attempt.responseBody,
-              error: attempt.error,
-              success: attempt.success
-            })} ON CONFLICT (delivery_id, attempt) DO NOTHING`,
-            result._tag === "Retry"
+        sql`WITH attempt AS (
+              INSERT INTO webhook_attempts ${sql.insert({
+                delivery_id: id,
+                attempt: attempt.attempt,
+                started_at: DateTime.toDate(attempt.startedAt),
+                duration_ms: attempt.durationMs,
+                status_code: attempt.statusCode,
+                response_body: attempt.responseBody,
+                error: attempt.error,
+                success: attempt.success
+              })} ON CONFLICT (delivery_id, attempt) DO NOTHING
+            )
+            ${result._tag === "Retry"
               ? sql`UPDATE webhook_deliveries SET lease_until = NULL, next_attempt_at = ${DateTime.toDate(result.at)} WHERE id = ${id}`
-              : sql`UPDATE webhook_deliveries SET lease_until = NULL, status = ${result.status}, finished_at = ${DateTime.toDate(result.at)} WHERE id = ${id}`
-          )
-        ).pipe(Effect.asVoid, traced("SqlWebhookRepository.recordAttempt")),
+              : sql`UPDATE webhook_deliveries SET lease_until = NULL, status = ${result.status}, finished_at = ${DateTime.toDate(result.at)} WHERE id = ${id}`}`.pipe(
+          Effect.asVoid,
+          traced("SqlWebhookRepository.recordAttempt")
+        ),
       defer: (id, at) =>
         sql`UPDATE webhook_deliveries SET lease_until = NULL, next_attempt_at = ${DateTime.toDate(at)} WHERE id = ${id}`.pipe(
           Effect.asVoid,
