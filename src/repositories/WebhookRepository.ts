@@ -73,8 +73,18 @@ export class WebhookRepository extends Context.Tag("flowboard/WebhookRepository"
     readonly enqueue: (deliveries: ReadonlyArray<NewDelivery>) => Effect.Effect<void, RepositoryError>
     /** Leases up to `limit` due deliveries, each the oldest pending of an active subscription, until `leaseUntil`. */
     readonly claimDue: (now: DateTime.Utc, leaseUntil: DateTime.Utc, limit: number) => Effect.Effect<ReadonlyArray<DueDelivery>, RepositoryError>
-    /** Appends the attempt, sets the delivery's state and ends its lease. */
-    readonly recordAttempt: (id: DeliveryId, attempt: DeliveryAttempt, result: AttemptResult) => Effect.Effect<void, RepositoryError>
+    /**
+     * Appends the attempt, sets the delivery's state and ends its lease. With `leaseNext`, a
+     * finished delivery's successor (the next pending delivery of its subscription, when it is
+     * active, due and not leased) is leased in the same statement and returned: a worker goes on
+     * down one subscription's queue at one statement per delivery.
+     */
+    readonly recordAttempt: (
+      id: DeliveryId,
+      attempt: DeliveryAttempt,
+      result: AttemptResult,
+      leaseNext?: { readonly webhookId: WebhookId; readonly now: DateTime.Utc; readonly until: DateTime.Utc }
+    ) => Effect.Effect<Option.Option<DueDelivery>, RepositoryError>
     /** Ends the lease without an attempt: the delivery is due again at `at` (its endpoint's breaker is open). */
     readonly defer: (id: DeliveryId, at: DateTime.Utc) => Effect.Effect<void, RepositoryError>
     /** Sets since when the subscription has been failing (null: it answered 2xx); the version is not changed. */

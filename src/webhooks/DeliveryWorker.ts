@@ -111,7 +111,7 @@ export const DeliveryWorkerLive = Layer.scopedDiscard(
         yield* repository.defer(due.id, DateTime.addDuration(ended, outcome.left.retryAfter))
         yield* count("deferred", null)
         if (webhook.failingSince !== null) yield* failing(due, ended, outcome.left.message)
-        return
+        return Option.none<DueDelivery>()
       }
       const answer = Either.getRight(outcome)
       const verdict: Verdict = Either.isRight(outcome)
@@ -120,7 +120,7 @@ export const DeliveryWorkerLive = Layer.scopedDiscard(
       const made = due.attempts + 1
       const result = yield* next(verdict, made, ended)
       const status = Option.match(answer, { onNone: () => null, onSome: (a) => a.status })
-      yield* repository.recordAttempt(
+      const successor = yield* repository.recordAttempt(
         due.id,
         new DeliveryAttempt({
           attempt: made,
@@ -131,7 +131,8 @@ export const DeliveryWorkerLive = Layer.scopedDiscard(
           error: verdict._tag === "Delivered" ? null : verdict.error,
           success: verdict._tag === "Delivered"
         }),
-        result
+        result,
+        stopping ? undefined : { webhookId: webhook.id, now: ended, until: DateTime.addDuration(ended, lease) }
       )
       yield* webhookAttemptDuration(Effect.succeed((endMs - startMs) / 1000))
       const label = verdict._tag === "Delivered" ? "delivered" : verdict._tag === "Gone" ? "gone" : result._tag === "Retry" ? "retrying" : "failed"
@@ -139,7 +140,7 @@ export const DeliveryWorkerLive = Layer.scopedDiscard(
 
       if (verdict._tag === "Delivered") {
         if (webhook.failingSince !== null) yield* repository.setFailingSince(webhook.id, null)
-        return
+        return successor
       }
       yield* Effect.logDebug(`webhook delivery attempt ${made} failed: ${verdict.error}`).pipe(Effect.annotateLogs({ webhookId: webhook.id, deliveryId: due.id }))
       if (result._tag === "Finished") {
@@ -150,10 +151,30 @@ export const DeliveryWorkerLive = Layer.scopedDiscard(
       if (verdict._tag === "Gone") {
         const done = yield* service.disable(webhook.id, verdict.error)
         if (done) yield* Metric.increment(Metric.tagged(webhookDisabled, "reason", "gone"))
-        return
+        return successor
       }
       yield* failing(due, ended, verdict.error)
+      return successor
     })
+
+    /**
+     * An attempt, then, while the subscription's queue goes on, the next: each delivery finished
+     * leases its successor in the statement that records it. On shutdown a leased successor is
+     * handed back at once rather than left to its lease.
+     */
+    const chain = (due: DueDelivery): Effect.Effect<void> =>
+      attempt(due).pipe(
+        Effect.catchAllCause((cause) =>
+          Effect.as(Effect.logWarning("webhooks: an attempt could not be recorded; its lease will run out and it is sent again", cause), Option.none<DueDelivery>())
+        ),
+        Effect.flatMap(Option.match({
+          onNone: () => Effect.void,
+          onSome: (next) =>
+            stopping
+              ? Effect.flatMap(DateTime.now, (now) => Effect.ignore(repository.defer(next.id, now)))
+              : chain(next)
+        }))
+      )
 
     const stats = Effect.gen(function* () {
       const counts = yield* repository.counts
@@ -185,10 +206,7 @@ export const DeliveryWorkerLive = Layer.scopedDiscard(
         inFlight += 1
         yield* FiberSet.run(
           attempts,
-          attempt(delivery).pipe(
-            Effect.catchAllCause((cause) => Effect.logWarning("webhooks: an attempt could not be recorded; its lease will run out and it is sent again", cause)),
-            Effect.ensuring(Effect.zipRight(Effect.sync(() => (inFlight -= 1)), wake.notify))
-          )
+          chain(delivery).pipe(Effect.ensuring(Effect.zipRight(Effect.sync(() => (inFlight -= 1)), wake.notify)))
         )
       }
       return { count: due.length, full: due.length === room }

@@ -120,6 +120,28 @@ export const webhookContract = (it: ContractIt) =>
         expect((yield* claimFor([id], at(5_000))).map((d) => [d.id, d.attempts])).toEqual([[second.id, 0]])
       }))
 
+    it.effect("leases a finished delivery's successor in the same step, when it is due, unleased and its subscription active", () =>
+      Effect.gen(function* () {
+        const webhooks = yield* WebhookRepository
+        const { id, stored } = yield* given()
+        const [first, second, third] = [aDelivery(id, 10), aDelivery(id, 20), aDelivery(id, 30)]
+        yield* webhooks.enqueue([first, second, third])
+        const next = (now: DateTime.Utc) => ({ webhookId: id, now, until: lease(now) })
+        expect((yield* claimFor([id], at(40))).map((d) => d.id)).toEqual([first.id])
+        // A retry keeps the queue on this delivery: no successor.
+        expect(yield* webhooks.recordAttempt(first.id, anAttempt(1, false), { _tag: "Retry", at: at(41) }, next(at(40)))).toEqual(Option.none())
+        expect((yield* claimFor([id], at(41))).map((d) => d.id)).toEqual([first.id])
+        const successor = yield* webhooks.recordAttempt(first.id, anAttempt(2, true), { _tag: "Finished", status: "delivered", at: at(42) }, next(at(42)))
+        expect(Option.map(successor, (d) => [d.id, d.attempts, d.body, d.subscription.secret])).toEqual(Option.some([second.id, 0, second.body, stored.secret]))
+        // Leased with it: nobody else is handed the new head.
+        expect(yield* claimFor([id], at(43))).toEqual([])
+        const paused = yield* webhooks.find(id)
+        const off = Option.getOrThrow(paused)
+        yield* webhooks.update({ ...off, webhook: new Webhook({ ...off.webhook, active: false, version: off.webhook.version + 1 }) }, off.webhook.version)
+        expect(yield* webhooks.recordAttempt(second.id, anAttempt(1, true), { _tag: "Finished", status: "failed", at: at(44) }, next(at(44)))).toEqual(Option.none())
+        expect(Option.map(yield* webhooks.findDelivery(third.id), (d) => d.status)).toEqual(Option.some("pending"))
+      }))
+
     it.effect("lists a subscription's deliveries newest first with their attempts, filtered by status or failures", () =>
       Effect.gen(function* () {
         const webhooks = yield* WebhookRepository

@@ -1,4 +1,5 @@
-import { Array as Arr, DateTime, Effect, HashMap, Layer, Option, Order } from "effect"
+import { Array as Arr, DateTime, Effect, Either, HashMap, Layer, Option, Order } from "effect"
+import type { RepositoryError } from "../../domain/Errors.js"
 import { Delivery, Webhook } from "../../domain/Webhook.js"
 import { type DueDelivery, WebhookRepository } from "../WebhookRepository.js"
 import { type DeliveryRow, MemoryStore, ok, requireNextVersion, type Tables, violation } from "./MemoryStore.js"
@@ -110,19 +111,27 @@ export const MemoryWebhookRepository = Layer.effect(
           }
           return ok(due as ReadonlyArray<DueDelivery>, { ...t, deliveries: table })
         }),
-      recordAttempt: (id, attempt, result) =>
-        Effect.asVoid(
-          store.write((t) =>
-            changeDelivery(t, id, (row) => ({
-              ...row,
-              attempts: [...row.attempts, attempt],
-              leaseUntil: null,
-              ...(result._tag === "Retry"
-                ? { status: "pending" as const, nextAttemptAt: result.at, finishedAt: null }
-                : { status: result.status, finishedAt: result.at })
-            }))
-          )
-        ),
+      recordAttempt: (id, attempt, result, leaseNext) =>
+        store.write((t): Either.Either<readonly [Option.Option<DueDelivery>, Tables], RepositoryError> => {
+          const recorded = changeDelivery(t, id, (row) => ({
+            ...row,
+            attempts: [...row.attempts, attempt],
+            leaseUntil: null,
+            ...(result._tag === "Retry"
+              ? { status: "pending" as const, nextAttemptAt: result.at, finishedAt: null }
+              : { status: result.status, finishedAt: result.at })
+          }))
+          if (Either.isLeft(recorded)) return Either.left(recorded.left)
+          const [, tables] = recorded.right
+          const row = HashMap.get(tables.deliveries, id)
+          if (leaseNext === undefined || result._tag === "Retry" || Option.isNone(row)) return ok(Option.none<DueDelivery>(), tables)
+          const subscription = HashMap.get(tables.webhooks, row.value.webhookId)
+          const next = Arr.sort(rowsOf(tables.deliveries).filter((d) => d.webhookId === row.value.webhookId && d.status === "pending"), bySeq)[0]
+          if (Option.isNone(subscription) || !subscription.value.webhook.active || next === undefined) return ok(Option.none<DueDelivery>(), tables)
+          if (DateTime.greaterThan(next.nextAttemptAt, leaseNext.now) || leasedAt(next, leaseNext.now)) return ok(Option.none<DueDelivery>(), tables)
+          const due: DueDelivery = { id: next.id, eventId: next.eventId, eventType: next.eventType, body: next.body, attempts: next.attempts.length, subscription: subscription.value }
+          return ok(Option.some(due), { ...tables, deliveries: HashMap.set(tables.deliveries, next.id, { ...next, leaseUntil: leaseNext.until }) })
+        }),
       defer: (id, at) => Effect.asVoid(store.write((t) => changeDelivery(t, id, (row) => ({ ...row, leaseUntil: null, nextAttemptAt: at })))),
       setFailingSince: (id, since) =>
         store.write((t) =>

@@ -86,6 +86,15 @@ const DueRow = Schema.Struct({
   ...WebhookRow.fields
 })
 
+const dueOf = (row: typeof DueRow.Type): DueDelivery => ({
+  id: row.deliveryId,
+  eventId: row.eventId,
+  eventType: row.eventType,
+  body: row.body,
+  attempts: row.attempts,
+  subscription: toStored(row)
+})
+
 const CountsRow = Schema.Struct({ active: Schema.Int, disabled: Schema.Int, pending: Schema.Int })
 
 export const SqlWebhookRepositoryLive = Layer.effect(
@@ -203,38 +212,57 @@ export const SqlWebhookRepositoryLive = Layer.effect(
                   (SELECT count(*)::int FROM webhook_attempts a WHERE a.delivery_id = l.id) AS attempts, w.*
                 FROM leased l JOIN webhooks w ON w.id = l.webhook_id`
         })(undefined).pipe(
-          Effect.map((rows) =>
-            rows.map((row): DueDelivery => ({
-              id: row.deliveryId,
-              eventId: row.eventId,
-              eventType: row.eventType,
-              body: row.body,
-              attempts: row.attempts,
-              subscription: toStored(row)
-            }))
-          ),
+          Effect.map((rows) => rows.map(dueOf)),
           traced("SqlWebhookRepository.claimDue")
         ),
-      // One statement, so one round trip and atomic without a transaction of its own.
-      recordAttempt: (id, attempt, result) =>
-        sql`WITH attempt AS (
-              INSERT INTO webhook_attempts ${sql.insert({
-                delivery_id: id,
-                attempt: attempt.attempt,
-                started_at: DateTime.toDate(attempt.startedAt),
-                duration_ms: attempt.durationMs,
-                status_code: attempt.statusCode,
-                response_body: attempt.responseBody,
-                error: attempt.error,
-                success: attempt.success
-              })} ON CONFLICT (delivery_id, attempt) DO NOTHING
-            )
-            ${result._tag === "Retry"
-              ? sql`UPDATE webhook_deliveries SET lease_until = NULL, next_attempt_at = ${DateTime.toDate(result.at)} WHERE id = ${id}`
-              : sql`UPDATE webhook_deliveries SET lease_until = NULL, status = ${result.status}, finished_at = ${DateTime.toDate(result.at)} WHERE id = ${id}`}`.pipe(
-          Effect.asVoid,
+      // One statement, so one round trip and atomic without a transaction of its own. Every CTE
+      // reads the snapshot before it, where this delivery is still pending: the successor is the
+      // first pending delivery of the subscription other than it.
+      recordAttempt: (id, attempt, result, leaseNext) => {
+        const inserted = sql`INSERT INTO webhook_attempts ${sql.insert({
+          delivery_id: id,
+          attempt: attempt.attempt,
+          started_at: DateTime.toDate(attempt.startedAt),
+          duration_ms: attempt.durationMs,
+          status_code: attempt.statusCode,
+          response_body: attempt.responseBody,
+          error: attempt.error,
+          success: attempt.success
+        })} ON CONFLICT (delivery_id, attempt) DO NOTHING`
+        if (result._tag === "Retry") {
+          return sql`WITH attempt AS (${inserted})
+            UPDATE webhook_deliveries SET lease_until = NULL, next_attempt_at = ${DateTime.toDate(result.at)} WHERE id = ${id}`.pipe(
+            Effect.as(Option.none<DueDelivery>()),
+            traced("SqlWebhookRepository.recordAttempt")
+          )
+        }
+        const finish = sql`UPDATE webhook_deliveries SET lease_until = NULL, status = ${result.status}, finished_at = ${DateTime.toDate(result.at)} WHERE id = ${id} RETURNING webhook_id`
+        if (leaseNext === undefined) {
+          return sql`WITH attempt AS (${inserted}) ${finish}`.pipe(Effect.as(Option.none<DueDelivery>()), traced("SqlWebhookRepository.recordAttempt"))
+        }
+        const now = DateTime.toDate(leaseNext.now)
+        return SqlSchema.findAll({
+          Request: Schema.Void,
+          Result: DueRow,
+          execute: () =>
+            sql`WITH attempt AS (${inserted}), done AS (${finish}), head AS (
+                  SELECT d.id FROM webhook_deliveries d
+                  WHERE d.webhook_id = ${leaseNext.webhookId} AND d.status = 'pending' AND d.id <> ${id}
+                    AND EXISTS (SELECT 1 FROM webhooks w WHERE w.id = ${leaseNext.webhookId} AND w.active)
+                  ORDER BY d.seq LIMIT 1
+                ), leased AS (
+                  UPDATE webhook_deliveries d SET lease_until = ${DateTime.toDate(leaseNext.until)} FROM head
+                  WHERE d.id = head.id AND d.next_attempt_at <= ${now} AND (d.lease_until IS NULL OR d.lease_until <= ${now})
+                  RETURNING d.id, d.webhook_id, d.event_id, d.event_type, d.body
+                )
+                SELECT l.id AS delivery_id, l.event_id, l.event_type, l.body,
+                  (SELECT count(*)::int FROM webhook_attempts a WHERE a.delivery_id = l.id) AS attempts, w.*
+                FROM leased l JOIN webhooks w ON w.id = l.webhook_id`
+        })(undefined).pipe(
+          Effect.map((rows) => Option.map(Option.fromNullable(rows[0]), dueOf)),
           traced("SqlWebhookRepository.recordAttempt")
-        ),
+        )
+      },
       defer: (id, at) =>
         sql`UPDATE webhook_deliveries SET lease_until = NULL, next_attempt_at = ${DateTime.toDate(at)} WHERE id = ${id}`.pipe(
           Effect.asVoid,
