@@ -153,6 +153,9 @@ describe("webhook deliveries", () => {
         expect(failing).toHaveLength(1)
         expect(failing[0]!.attempts.map((a) => [a.statusCode, a.success])).toEqual([[503, false], [503, false], [503, false], [204, true]])
         expect(failing[0]!.attempts[0]!.error).toContain("503")
+        yield* Effect.logWarning("figures: fail 3 then succeed").pipe(
+          Effect.annotateLogs({ requests: receiver.received.length, firstToLastMs: receiver.received[3]!.at - receiver.received[0]!.at })
+        )
         expect((yield* hook.subscription).active).toBe(true)
       }))
 
@@ -164,6 +167,7 @@ describe("webhook deliveries", () => {
         yield* arrived(receiver, 2)
         const [refused, accepted] = receiver.received
         expect(accepted!.at - refused!.at).toBeGreaterThanOrEqual(1000)
+        yield* Effect.logWarning("figures: Retry-After 1 s").pipe(Effect.annotateLogs({ waitedMs: accepted!.at - refused!.at }))
         const [delivery] = yield* eventually(hook.deliveries(), (log) => log[0]?.status === "delivered")
         expect(delivery!.attempts.map((a) => a.statusCode)).toEqual([429, 204])
       }))
@@ -218,6 +222,9 @@ describe("webhook deliveries", () => {
         expect(attempts.map((a) => a.statusCode)).toEqual([500, 500, 500, 500, 204])
         // The schedule waits at most 100 ms; the breaker held the fifth attempt for its 400 ms.
         expect(Date.parse(attempts[4]!.startedAt) - Date.parse(attempts[3]!.startedAt)).toBeGreaterThanOrEqual(390)
+        yield* Effect.logWarning("figures: breaker").pipe(
+          Effect.annotateLogs({ heldMs: Date.parse(attempts[4]!.startedAt) - Date.parse(attempts[3]!.startedAt), deferred: (yield* counted("deferred")) - deferredBefore, requests: receiver.received.length })
+        )
       }))
 
     it.scoped("after a rotation both secrets sign until the grace period ends; a ping reaches the receiver", () =>
