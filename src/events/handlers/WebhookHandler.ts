@@ -1,4 +1,4 @@
-import { Effect, Option } from "effect"
+import { DateTime, Effect, Option } from "effect"
 import { PROJECT_EVENT_TYPES, projectIdOf } from "../../domain/Activity.js"
 import { newId } from "../../domain/Ids.js"
 import { DeliveryId } from "../../domain/Webhook.js"
@@ -28,9 +28,8 @@ export const WebhookHandler = Effect.gen(function* () {
     const subscribers = yield* repository.subscribers(projectId.value, event.type)
     if (subscribers.length === 0) return
     const body = eventBody(event, projectId.value)
-    yield* repository.enqueue(
-      subscribers.map((webhookId) => ({ id: newId(DeliveryId), webhookId, eventId: event.id, eventType: event.type, body, createdAt: event.occurredAt }))
-    )
+    const now = yield* DateTime.now
+    yield* repository.enqueue(subscribers.map((webhookId) => ({ id: newId(DeliveryId), webhookId, eventId: event.id, eventType: event.type, body, createdAt: now })))
     // Before the commit: a worker woken too early finds nothing and polls again shortly.
     yield* wake.notify
   })
