@@ -6,7 +6,7 @@
 import { existsSync } from "node:fs"
 import { join } from "node:path"
 import { fileURLToPath, pathToFileURL } from "node:url"
-import { checkBuild } from "./Freshness.mjs"
+import { checkBuild, readManifest } from "./Freshness.mjs"
 
 const root = fileURLToPath(new URL("../", import.meta.url))
 
@@ -20,6 +20,16 @@ const note = (line) => process.stderr.write(`flowboard: ${line}\n`)
 /** The compiled entry to run, or `undefined` for the sources. */
 const compiled = async () => {
   if (process.env.FLOWBOARD_FROM_SOURCE === "1") return undefined
+  // A container image ships dist/ without the sources it was built from: run it as built, and
+  // never fall back to a TypeScript loader.
+  if (process.env.FLOWBOARD_COMPILED_ONLY === "1") {
+    const manifest = readManifest(root)
+    if (manifest === undefined || !existsSync(join(root, manifest.entry))) {
+      note("FLOWBOARD_COMPILED_ONLY=1 but dist/ holds no build: build the image with `npm run build`")
+      process.exit(70)
+    }
+    return join(root, manifest.entry)
+  }
   const build = checkBuild(root)
   if (build.state === "fresh") return build.entry
   let builder
