@@ -1,6 +1,8 @@
 import { Command, Options } from "@effect/cli"
 import { NodeContext, NodeRuntime } from "@effect/platform-node"
-import { Cause, Console, Effect, Layer, Option } from "effect"
+import { Cause, ConfigProvider, Console, Effect, Either, Layer, Option } from "effect"
+import { readFileSync } from "node:fs"
+import { withSecretFiles } from "../config/SecretFiles.js"
 import { LoggingLive } from "../observability/Logging.js"
 import { Refusal } from "./Refusal.js"
 
@@ -62,10 +64,18 @@ const report = (cause: Cause.Cause<unknown>) => {
   })
 }
 
+// Secrets given as files are read before anything else reads a setting; a mistake there stops
+// the process with every problem named (exit 78, EX_CONFIG).
+const environment = Either.getOrElse(withSecretFiles(process.env, (path) => readFileSync(path, "utf8")), (problems) => {
+  process.stderr.write(`flowboard: the configuration cannot be used:\n${problems.map((p) => `  - ${p}\n`).join("")}`)
+  return process.exit(78)
+})
+
 // Every command logs through the configured logger (JSON in production), not only `start`.
 cli(process.argv).pipe(
   Effect.tapErrorCause(report),
   Effect.provide(Layer.merge(NodeContext.layer, LoggingLive)),
+  Effect.withConfigProvider(ConfigProvider.fromMap(new Map(Object.entries(environment)), { pathDelim: "_", seqDelim: "," })),
   NodeRuntime.runMain({ disableErrorReporting: true })
 )
 

@@ -98,8 +98,19 @@ describe("deploy/", () => {
     ])
     expect(given.size).toBeGreaterThan(10)
     expect([...given].filter((name) => !known(name))).toEqual([])
-    // Secrets come from a Secret, never from the ConfigMap.
+    // Secrets come from a Secret, never from the ConfigMap, and as files (NAME_FILE) in a volume of it.
     expect(["DATABASE_URL", "REDIS_URL", "METRICS_TOKEN"].filter((name) => configured(name) !== undefined)).toEqual([])
+    for (const { name, spec } of podSpecs) {
+      const secretVolumes = new Set(list(field(spec, "volumes")).filter((v) => field(v, "secret") !== undefined).map((v) => text(field(v, "name"))))
+      for (const container of containersOf(spec)) {
+        const env = list(field(container, "env"))
+        expect(env.filter((e) => ["DATABASE_URL", "REDIS_URL", "METRICS_TOKEN"].includes(text(field(e, "name")))).map((e) => `${name}: ${text(field(e, "name"))}`)).toEqual([])
+        const mounts = list(field(container, "volumeMounts")).filter((m) => secretVolumes.has(text(field(m, "name")))).map((m) => text(field(m, "mountPath")))
+        const files = env.filter((e) => text(field(e, "name")).endsWith("_FILE")).map((e) => text(field(e, "value")))
+        expect(files.length, name).toBeGreaterThan(0)
+        expect(files.filter((file) => !mounts.some((mount) => file.startsWith(`${mount}/`))), name).toEqual([])
+      }
+    }
   })
 
   it("every command is one the CLI has, behind tini and the compiled launcher", () => {
